@@ -1,0 +1,97 @@
+/**
+ * The gateway's configuration file (YAML or JSON), as one zod schema. Each part
+ * of the system owns the schema of its own section (packages, rag, mitigation,
+ * state) so that this file only assembles them.
+ */
+import { z } from "zod";
+import { PackagesConfigSchema } from "../packages/config.js";
+import { RagConfigSchema } from "../rag/config.js";
+import { MitigationConfigSchema } from "../mitigation/config.js";
+import { StateConfigSchema } from "../state/config.js";
+
+/** Request defaults a model applies when the client leaves the field out. */
+export const ModelDefaultsSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+});
+
+export const LoraAdapterSchema = z.strictObject({
+  /** Name a profile or a request uses to select the adapter. */
+  name: z.string().min(1),
+  /** GGUF LoRA file; relative paths resolve against the config file's folder. */
+  path: z.string().min(1),
+  scale: z.number().default(1),
+});
+export type LoraAdapter = z.infer<typeof LoraAdapterSchema>;
+
+const ModelBase = {
+  /** Public name clients send as `model`. */
+  name: z.string().min(1).regex(/^[^\s:]+$/, "must not contain spaces or ':' (':' selects a profile)"),
+  defaults: ModelDefaultsSchema.default({}),
+  /** Mitigation profile applied when the request does not choose one. */
+  profile: z.string().default("default"),
+  /** Per-model overrides of the mitigation prompt templates (models follow different phrasings). */
+  templates: z.record(z.string(), z.string()).default({}),
+  ecosystem: z.enum(["pypi", "npm"]).optional(),
+};
+
+export const OpenAICompatibleModelSchema = z.strictObject({
+  ...ModelBase,
+  provider: z.literal("openai-compatible"),
+  /** The upstream's own model id. */
+  model: z.string().min(1),
+  baseURL: z.string().url(),
+  apiKey: z.string().optional(),
+  timeoutMs: z.number().int().positive().default(120_000),
+  maxRetries: z.number().int().min(0).max(5).default(1),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const LocalModelSchema = z.strictObject({
+  ...ModelBase,
+  provider: z.literal("local"),
+  /** GGUF file; relative paths resolve against the config file's folder. */
+  model: z.string().min(1),
+  gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default(false),
+  /** 1 is fastest for small models on few cores (see docs/BENCHMARKS.md); 0 lets llama.cpp decide. */
+  threads: z.number().int().min(0).default(1),
+  contextSize: z.number().int().positive().default(1024),
+  /** Parallel sequences per adapter set; requests beyond these wait in the queue. */
+  sequences: z.number().int().positive().default(1),
+  /** Requests allowed to wait for a free sequence; one more gets 429. */
+  queueLimit: z.number().int().min(0).default(16),
+  /** Jinja chat template overriding the one embedded in the GGUF. */
+  chatTemplate: z.string().optional(),
+  adapters: z.array(LoraAdapterSchema).default([]),
+});
+
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, LocalModelSchema]);
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
+export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
+
+export const ServerConfigSchema = z.strictObject({
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: z.number().int().positive().default(1_048_576),
+  /** Gateway API keys clients send as `Authorization: Bearer`; empty means no auth. */
+  apiKeys: z.array(z.string().min(1)).default([]),
+  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Seconds SIGTERM waits for in-flight requests and streams to finish. */
+  shutdownGraceSeconds: z.number().int().min(0).default(25),
+});
+
+export const ConfigSchema = z.strictObject({
+  server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
+  models: z.array(ModelConfigSchema).min(1),
+  packages: PackagesConfigSchema.default(PackagesConfigSchema.parse({})),
+  rag: RagConfigSchema.default(RagConfigSchema.parse({})),
+  mitigation: MitigationConfigSchema.default(MitigationConfigSchema.parse({})),
+  state: StateConfigSchema.default(StateConfigSchema.parse({})),
+});
+export type Config = z.infer<typeof ConfigSchema>;
