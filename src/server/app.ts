@@ -1,0 +1,51 @@
+/**
+ * The express app. `createApp(services)` takes everything already built (providers,
+ * the mitigation factory, extra routers from other parts) so tests can start the
+ * real app in-process with their own services.
+ */
+import express, { type Express, type Router } from "express";
+import type { Config } from "../config/schema.js";
+import type { ProviderRegistry } from "../providers/index.js";
+import { createLogger, type Logger } from "../util/log.js";
+import { bearerAuth } from "./auth.js";
+import { createChatService, type MitigationsFor } from "./chat-service.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { requestContext } from "./request-context.js";
+import { chatCompletions } from "./routes/chat.js";
+import { opsRouter, type ReadinessCheck } from "./routes/health.js";
+import { modelsRouter } from "./routes/models.js";
+
+export interface GatewayServices {
+  config: Config;
+  providers: ProviderRegistry;
+  /** Mitigations for a profile; none when absent. */
+  mitigationsFor?: MitigationsFor | undefined;
+  logger?: Logger | undefined;
+  /** Extra readiness conditions for /readyz (e.g. the RAG index). */
+  readiness?: ReadinessCheck[] | undefined;
+  /** Extra routers (e.g. the package-check API), mounted behind auth before the 404. */
+  routers?: Router[] | undefined;
+  /** True while SIGTERM drains: /readyz answers 503 so load balancers stop sending. */
+  isDraining?: (() => boolean) | undefined;
+}
+
+export function createApp(services: GatewayServices): Express {
+  const { config } = services;
+  const logger = services.logger ?? createLogger({ level: config.server.logLevel });
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("trust proxy", false);
+  app.use(requestContext(logger));
+  app.use(opsRouter({ providers: services.providers, checks: services.readiness ?? [], isDraining: services.isDraining ?? (() => false) }));
+  // Every content type is parsed as JSON: `curl -d` sends form encoding by default.
+  app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
+  app.use(bearerAuth(config.server.apiKeys));
+  app.use(modelsRouter(config));
+  const chat = createChatService({ config, providers: services.providers, mitigationsFor: services.mitigationsFor });
+  app.post("/v1/chat/completions", chatCompletions(chat));
+  for (const r of services.routers ?? []) app.use(r);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,51 @@
+/**
+ * Builds every service the gateway needs from a config: providers, and (as their
+ * owners land them) the package checker, retriever, state and mitigation
+ * pipeline. Used by `slopguard serve` and by the test helper, so tests run the
+ * same wiring as production.
+ */
+import type { Config } from "../config/schema.js";
+import { buildProviders, closeProviders, initProviders, type ProviderRegistry } from "../providers/index.js";
+import { createLogger, type Logger } from "../util/log.js";
+import { createApp, type GatewayServices } from "./app.js";
+import type { Express } from "express";
+
+export interface Gateway {
+  app: Express;
+  services: GatewayServices;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  /** Replace any built service (tests inject their own providers or mitigations). */
+  overrides?: Partial<GatewayServices>;
+  /** Wait for models to load before returning (default true). */
+  waitForModels?: boolean;
+}
+
+export async function buildGateway(config: Config, options: BuildOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger({ level: config.server.logLevel });
+  const overrides = options.overrides ?? {};
+  const providers: ProviderRegistry = overrides.providers ?? (await buildProviders(config, { logger }));
+  const closers: Array<() => Promise<unknown>> = [];
+  if (!overrides.providers) closers.push(() => closeProviders(providers));
+  const init = initProviders(providers).catch((err: unknown) => {
+    logger.error("model failed to load", { err });
+    throw err;
+  });
+  if (options.waitForModels ?? true) await init;
+  else init.catch(() => undefined);
+  const services: GatewayServices = { config, providers, logger, ...overrides };
+  let draining = false;
+  services.isDraining = () => draining;
+  const app = createApp(services);
+  return {
+    app,
+    services,
+    close: async () => {
+      draining = true;
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Every error a client sees has OpenAI's shape `{error: {message, type, param, code}}`.
+ * Handlers throw `ApiError` (or a provider's `ProviderError`); the error middleware
+ * maps everything else, including body-parser and zod failures, onto it.
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ZodError } from "zod";
+import { ProviderError } from "../providers/types.js";
+
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly options: { type?: string; code?: string | null; param?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  body(): ErrorBody {
+    return {
+      error: {
+        message: this.message,
+        type: this.options.type ?? typeForStatus(this.status),
+        param: this.options.param ?? null,
+        code: this.options.code ?? null,
+      },
+    };
+  }
+}
+
+function typeForStatus(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 404) return "invalid_request_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/** Names the offending field the way OpenAI does (`messages[0].role`). */
+export function zodPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
+
+export function fromZod(err: ZodError, prefix = ""): ApiError {
+  const issue = err.issues[0];
+  const param = issue ? prefix + zodPath(issue.path) : null;
+  const message = issue ? `Invalid value for '${param || "body"}': ${issue.message}` : "Invalid request body";
+  return new ApiError(400, message, { param: param || null, code: "invalid_value" });
+}
+
+/** Maps any thrown value to an ApiError; unknown errors become a generic 500. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ProviderError) {
+    const headers: Record<string, string> = err.retryAfterSeconds !== undefined ? { "retry-after": String(err.retryAfterSeconds) } : {};
+    return new ApiError(err.status, err.message, { code: err.code, headers });
+  }
+  if (err instanceof ZodError) return fromZod(err);
+  const e = err as { type?: string; status?: number; statusCode?: number; limit?: number } | undefined;
+  // body-parser's errors carry a `type`; express passes them to the error handler.
+  if (e?.type === "entity.too.large") {
+    return new ApiError(413, `Request body too large (limit ${e.limit ?? "?"} bytes)`, { code: "request_too_large" });
+  }
+  if (e?.type === "entity.parse.failed") {
+    return new ApiError(400, "We could not parse the JSON body of your request.", { code: "invalid_json" });
+  }
+  if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
+    return new ApiError(415, "Unsupported request encoding", { code: "unsupported_encoding" });
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (status && status >= 400 && status < 500) return new ApiError(status, (err as Error).message ?? "Bad request");
+  return new ApiError(500, "The gateway had an internal error while processing your request.", { code: "internal_error" });
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500 && apiError.options.code === "internal_error") {
+    res.locals.logger?.error("unhandled error", { err, path: req.path });
+  }
+  res.locals.errorCode = apiError.options.code;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [k, v] of Object.entries(apiError.options.headers ?? {})) res.setHeader(k, v);
+  res.status(apiError.status).json(apiError.body());
+};
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, `Unknown request URL: ${req.method} ${req.path}. Please check the URL and method.`, { code: "unknown_url" }));
+};

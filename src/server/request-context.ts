@@ -1,0 +1,61 @@
+/**
+ * Per-request bookkeeping: request id (`x-request-id`, reused when the client sends
+ * a sane one), an AbortSignal that fires when the client goes away before the
+ * response is finished, one JSON log line, and the request metrics.
+ */
+import type { RequestHandler } from "express";
+import { metrics } from "../metrics/index.js";
+import { newRequestId } from "../util/ids.js";
+import type { Logger } from "../util/log.js";
+import type { ChatRun } from "./chat-service.js";
+
+const CLIENT_CLOSED = 499;
+
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const startedAt = performance.now();
+    const given = req.get("x-request-id");
+    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : newRequestId();
+    const controller = new AbortController();
+    res.locals.requestId = requestId;
+    res.locals.startedAt = startedAt;
+    res.locals.signal = controller.signal;
+    res.locals.logger = logger;
+    res.setHeader("x-request-id", requestId);
+    const inFlightRoute = req.path.startsWith("/v1/chat") ? "/v1/chat/completions" : "other";
+    metrics.inFlight.inc({ route: inFlightRoute });
+    res.once("close", () => {
+      const finished = res.writableFinished;
+      if (!finished) controller.abort(new Error("client disconnected"));
+      metrics.inFlight.dec({ route: inFlightRoute });
+      const seconds = (performance.now() - startedAt) / 1000;
+      const status = finished ? res.statusCode : CLIENT_CLOSED;
+      const route = (res.locals.route as string | undefined) ?? "unmatched";
+      const model = (res.locals.model as string | undefined) ?? "";
+      const run = res.locals.run as ChatRun | undefined;
+      metrics.requests.inc({ model, route, status: String(status) });
+      if (run) {
+        const upstream = run.providerSeconds();
+        metrics.requestDuration.observe({ model, route, stream: String(run.params.stream === true) }, seconds);
+        metrics.upstreamLatency.observe({ model, provider: run.provider.kind }, upstream);
+        metrics.overhead.observe({ model, route }, Math.max(0, seconds - upstream));
+      }
+      if (logger.enabled("info")) {
+        logger.info("request", {
+          requestId,
+          method: req.method,
+          path: req.path,
+          status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          ...(model ? { model } : {}),
+          ...(run ? { profile: run.ctx.profile, upstreamMs: Math.round(run.providerSeconds() * 1e4) / 10 } : {}),
+          ...(res.locals.errorCode ? { error: res.locals.errorCode } : {}),
+        });
+      }
+    });
+    if (logger.enabled("debug") && req.method === "POST") {
+      req.once("end", () => logger.debug("request body", { requestId, body: req.body }));
+    }
+    next();
+  };
+}
