@@ -1,8 +1,41 @@
 /**
- * The `rag` section of the gateway config. Placeholder written with the skeleton;
- * the owner of src/rag/ replaces it with the real schema.
+ * The `rag` section of the gateway config: where the LanceDB index lives, which
+ * embedder turns text into vectors, and how retrieval runs by default.
  */
 import { z } from "zod";
 
-export const RagConfigSchema = z.looseObject({});
+export const EmbedderConfigSchema = z.strictObject({
+  /**
+   * A local directory in transformers.js layout (relative paths resolve against the
+   * working directory) or a hub id such as `Xenova/all-MiniLM-L6-v2`.
+   */
+  model: z.string().min(1).default("models/embedder"),
+  /** Load `onnx/model_quantized.onnx` instead of `onnx/model.onnx`. */
+  quantized: z.boolean().default(true),
+  /** Hub ids need this; a local directory never downloads anything. */
+  allowRemote: z.boolean().default(false),
+  /** Statements embedded per call while building. */
+  batchSize: z.number().int().positive().max(4096).default(128),
+});
+export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>;
+
+export const RagConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Local folder or object-store URI (`s3://bucket/prefix`, `gs://…`, `az://…`). */
+  indexUri: z.string().min(1).default("data/index"),
+  table: z.string().regex(/^[A-Za-z0-9_-]+$/).default("statements"),
+  /** Passed to LanceDB for object stores (region, endpoint, credentials from env). */
+  storageOptions: z.record(z.string(), z.string()).default({}),
+  embedder: EmbedderConfigSchema.default(EmbedderConfigSchema.parse({})),
+  topK: z.number().int().positive().max(100).default(5),
+  mode: z.enum(["vector", "fulltext", "hybrid"]).default("hybrid"),
+  /** Build the default index at start-up when it is missing. */
+  autoBuild: z.boolean().default(true),
+  /** Folder with the package selection the statements are built from. */
+  dataDir: z.string().min(1).default("rag-index/data"),
+  /** Candidates each arm fetches before reciprocal rank fusion. */
+  hybridCandidates: z.number().int().positive().max(1000).default(40),
+  /** RRF constant k in 1/(k + rank); 60 is the value of the original RRF paper. */
+  rrfK: z.number().positive().default(60),
+});
 export type RagConfig = z.infer<typeof RagConfigSchema>;
