@@ -1,8 +1,120 @@
 /**
- * The `mitigation` section of the gateway config. Placeholder written with the skeleton;
- * the owner of src/mitigation/ replaces it with the real schema.
+ * The `mitigation` section of the gateway config: module defaults, prompt templates
+ * and profiles (ordered lists of modules with options). `verify` always runs, outermost,
+ * whatever a profile lists; listing it in a profile only changes its options.
  */
 import { z } from "zod";
 
-export const MitigationConfigSchema = z.looseObject({});
+export const MODULE_NAMES = ["verify", "temperature-clamp", "rag", "adapter", "self-refine"] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+export const VerifyPolicySchema = z.enum(["annotate", "block", "repair"]);
+export type VerifyPolicy = z.infer<typeof VerifyPolicySchema>;
+
+export const VerifyOptionsSchema = z.strictObject({
+  policy: VerifyPolicySchema.default("annotate"),
+  /** What `repair` does when self-refinement ends with hallucinations left. */
+  repairFallback: z.enum(["annotate", "block"]).default("annotate"),
+  /**
+   * Streams under `annotate`: `hold-code` releases prose at once and holds each fenced
+   * code block and install command until it is complete and checked; `hold-all` holds
+   * the whole answer. `block`/`repair` always hold the whole answer.
+   */
+  streamMode: z.enum(["hold-code", "hold-all"]).default("hold-code"),
+  /** Give up on a check after this long and fail open (verdict recorded as error). */
+  checkTimeoutMs: z.number().int().positive().default(10_000),
+});
+export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
+
+export const SelfRefineOptionsSchema = z.strictObject({
+  /** The paper's loop: up to 5 regenerations. */
+  maxRounds: z.number().int().min(1).max(5).default(5),
+  /** Who judges a package: the same model (paper's self-detection), the registry, or both. */
+  detection: z.enum(["self", "registry", "both"]).default("registry"),
+  /** Sampling for the self-detection question (the paper used near-greedy decoding). */
+  detectTemperature: z.number().min(0).max(2).default(0),
+  detectMaxTokens: z.number().int().positive().default(8),
+  /** Most packages asked about per round in self-detection (each costs one model call). */
+  detectMaxPackages: z.number().int().positive().default(8),
+});
+export type SelfRefineOptions = z.infer<typeof SelfRefineOptionsSchema>;
+
+export const RagOptionsSchema = z.strictObject({
+  k: z.number().int().min(1).max(50).default(5),
+  mode: z.enum(["vector", "fulltext", "hybrid"]).optional(),
+  /** Retrieval slower than this is abandoned and the request goes on without context. */
+  timeoutMs: z.number().int().positive().default(2_000),
+});
+export type RagOptions = z.infer<typeof RagOptionsSchema>;
+
+export const TemperatureClampOptionsSchema = z.strictObject({
+  /** The paper: hallucination rates climb steeply above temperature 1. */
+  max: z.number().min(0).max(2).default(1),
+});
+
+export const AdapterOptionsSchema = z.strictObject({
+  /** A LoRA adapter name from the model's `adapters`; the first one when left out. */
+  name: z.string().min(1).optional(),
+});
+
+/** Defaults follow the paper and the phrasings the testbed model was trained on. */
+export const DEFAULT_TEMPLATES = {
+  /** Appended to the system prompt after a blank line. `{statements}`: one statement a line. */
+  "rag.block": "Here is some information about packages that might be useful:\n{statements}",
+  /** System prompt used when the request has none and RAG adds a block. */
+  "rag.system": "You are a helpful assistant.",
+  "selfRefine.detectSystem": "You are a coding assistant. Answer the question with Yes. or No.",
+  /** The paper's self-detection prompt; `{language}` is Python or npm. */
+  "selfRefine.detectQuestion": "Is {package} a valid {language} package?",
+  "selfRefine.regenerateOne": "The package {package} does not exist. Rewrite your answer without it.",
+  "selfRefine.regenerateMany": "The packages {packages} do not exist. Rewrite your answer without them.",
+  /** Replaces a blocked answer. `{packages}`: one "- name (ecosystem): reason" line each. */
+  "verify.blocked":
+    "slopguard blocked this answer because it recommends packages that do not exist or look unsafe:\n{packages}\n" +
+    "Installing a name that does not exist lets anyone who registers it run code on your machine.",
+} as const;
+export type TemplateKey = keyof typeof DEFAULT_TEMPLATES;
+export const TEMPLATE_KEYS = Object.keys(DEFAULT_TEMPLATES) as TemplateKey[];
+
+const TemplatesSchema = z
+  .strictObject(Object.fromEntries(TEMPLATE_KEYS.map((k) => [k, z.string().min(1).optional()])) as Record<TemplateKey, z.ZodOptional<z.ZodString>>)
+  .default({});
+
+const ProfileEntrySchema = z.union([
+  z.enum(MODULE_NAMES).transform((module) => ({ module })),
+  z.discriminatedUnion("module", [
+    z.strictObject({ module: z.literal("verify"), ...VerifyOptionsSchema.partial().shape }),
+    z.strictObject({ module: z.literal("self-refine"), ...SelfRefineOptionsSchema.partial().shape }),
+    z.strictObject({ module: z.literal("rag"), ...RagOptionsSchema.partial().shape }),
+    z.strictObject({ module: z.literal("temperature-clamp"), ...TemperatureClampOptionsSchema.partial().shape }),
+    z.strictObject({ module: z.literal("adapter"), ...AdapterOptionsSchema.shape }),
+  ]),
+]);
+export type ProfileEntry = z.infer<typeof ProfileEntrySchema>;
+
+const ProfileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, "profile names are letters, digits, '-' and '_'");
+
+export const DEFAULT_PROFILES: Record<string, ProfileEntry[]> = {
+  default: [{ module: "verify" }],
+  rag: [{ module: "rag" }],
+  "self-refine": [{ module: "self-refine" }],
+  finetuned: [{ module: "adapter" }],
+  /** The paper's Table 4 ensemble: RAG + fine-tuned model + self-refinement (+ verify). */
+  ensemble: [{ module: "rag" }, { module: "adapter" }, { module: "self-refine" }],
+  strict: [{ module: "verify", policy: "block" }],
+  repair: [{ module: "verify", policy: "repair" }],
+  safe: [{ module: "temperature-clamp" }, { module: "verify", policy: "repair" }],
+};
+
+export const MitigationConfigSchema = z.strictObject({
+  verify: VerifyOptionsSchema.default(VerifyOptionsSchema.parse({})),
+  selfRefine: SelfRefineOptionsSchema.default(SelfRefineOptionsSchema.parse({})),
+  rag: RagOptionsSchema.default(RagOptionsSchema.parse({})),
+  temperatureClamp: TemperatureClampOptionsSchema.default(TemperatureClampOptionsSchema.parse({})),
+  templates: TemplatesSchema,
+  /** Merged over DEFAULT_PROFILES: a profile named here replaces the built-in of that name. */
+  profiles: z.record(ProfileNameSchema, z.array(ProfileEntrySchema)).default({}),
+  /** Let requests pick a profile (header `X-Slopguard-Profile` or model suffix `model:profile`). */
+  allowRequestProfile: z.boolean().default(true),
+});
 export type MitigationConfig = z.infer<typeof MitigationConfigSchema>;
