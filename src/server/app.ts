@@ -7,6 +7,7 @@ import express, { type Express, type Router } from "express";
 import type { Config } from "../config/schema.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
+import type { GatewayState } from "../state/index.js";
 import { bearerAuth } from "./auth.js";
 import { createChatService, type MitigationsFor } from "./chat-service.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
@@ -14,6 +15,7 @@ import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
+import { rateLimit } from "./rate-limit.js";
 
 export interface GatewayServices {
   config: Config;
@@ -27,6 +29,8 @@ export interface GatewayServices {
   routers?: Router[] | undefined;
   /** True while SIGTERM drains: /readyz answers 503 so load balancers stop sending. */
   isDraining?: (() => boolean) | undefined;
+  /** Shared state (src/state/): its rate limiter enforces `state.rateLimits` per API key. */
+  state?: GatewayState | undefined;
 }
 
 export function createApp(services: GatewayServices): Express {
@@ -41,6 +45,7 @@ export function createApp(services: GatewayServices): Express {
   // Every content type is parsed as JSON: `curl -d` sends form encoding by default.
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
   app.use(bearerAuth(config.server.apiKeys));
+  if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
   app.use(modelsRouter(config));
   const chat = createChatService({ config, providers: services.providers, mitigationsFor: services.mitigationsFor });
   app.post("/v1/chat/completions", chatCompletions(chat));

@@ -8,11 +8,16 @@ import type { Config } from "../config/schema.js";
 import { buildProviders, closeProviders, initProviders, type ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { createApp, type GatewayServices } from "./app.js";
+import { createState } from "../state/index.js";
+import { registry } from "../metrics/index.js";
 import type { Express } from "express";
 
 export interface Gateway {
   app: Express;
   services: GatewayServices;
+  /** /readyz turns 503 so load balancers stop routing here; requests still run. */
+  startDraining(): void;
+  /** Releases models and connections; call after the HTTP server has drained. */
   close(): Promise<void>;
 }
 
@@ -36,13 +41,18 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
   });
   if (options.waitForModels ?? true) await init;
   else init.catch(() => undefined);
-  const services: GatewayServices = { config, providers, logger, ...overrides };
+  // Redis down at startup is not fatal: the state serves locally and reports itself degraded.
+  const state = overrides.state ?? (await createState({ config: config.state, registry }));
+  if (!overrides.state) closers.push(() => state.close());
+  const stateCheck = { name: "state", ready: () => true, detail: () => state.health() };
+  const services: GatewayServices = { config, providers, logger, state, ...overrides, readiness: [...(overrides.readiness ?? []), stateCheck] };
   let draining = false;
   services.isDraining = () => draining;
   const app = createApp(services);
   return {
     app,
     services,
+    startDraining: () => void (draining = true),
     close: async () => {
       draining = true;
       for (const c of closers.reverse()) await c().catch(() => undefined);

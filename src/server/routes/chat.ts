@@ -20,6 +20,7 @@ export function chatCompletions(chat: ChatService): RequestHandler {
     res.locals.model = run.model.name;
     res.locals.run = run;
     const recordUsage = (u: Usage) => {
+      res.locals.usage = u; // charged to the key's tokens-per-minute budget (rate-limit.ts)
       metrics.inputTokens.inc({ model: run.model.name }, u.prompt_tokens);
       metrics.outputTokens.inc({ model: run.model.name }, u.completion_tokens);
     };

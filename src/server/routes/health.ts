@@ -5,6 +5,8 @@ import { registry } from "../../metrics/index.js";
 export interface ReadinessCheck {
   name: string;
   ready(): boolean;
+  /** Shown under `details` in /readyz, e.g. a degraded-but-serving Redis link. */
+  detail?(): unknown;
 }
 
 /** /healthz: the process answers. /readyz: every model (and extra check) is loaded. /metrics: Prometheus. */
@@ -20,7 +22,8 @@ export function opsRouter(deps: { providers: ProviderRegistry; checks?: Readines
     const checks = Object.fromEntries((deps.checks ?? []).map((c) => [c.name, c.ready()]));
     const draining = deps.isDraining?.() ?? false;
     const ready = !draining && Object.values(models).every(Boolean) && Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : draining ? "draining" : "loading", models, checks });
+    const details = Object.fromEntries((deps.checks ?? []).flatMap((c) => (c.detail ? [[c.name, c.detail()]] : [])));
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : draining ? "draining" : "loading", models, checks, details });
   });
   router.get("/metrics", async (_req, res) => {
     res.locals.route = "/metrics";
