@@ -9,7 +9,7 @@ import type { ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
 import type { GatewayState } from "../state/index.js";
 import { bearerAuth } from "./auth.js";
-import { createChatService, type MitigationsFor } from "./chat-service.js";
+import { createChatService, type MitigationsFor, type ProfilePipeline } from "./chat-service.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
@@ -20,7 +20,9 @@ import { rateLimit } from "./rate-limit.js";
 export interface GatewayServices {
   config: Config;
   providers: ProviderRegistry;
-  /** Mitigations for a profile; none when absent. */
+  /** M's mitigation pipeline: resolves the profile and builds its mitigations. */
+  pipeline?: ProfilePipeline | undefined;
+  /** Overrides the pipeline's mitigation list (tests); no mitigations when both are absent. */
   mitigationsFor?: MitigationsFor | undefined;
   logger?: Logger | undefined;
   /** Extra readiness conditions for /readyz (e.g. the RAG index). */
@@ -47,7 +49,12 @@ export function createApp(services: GatewayServices): Express {
   app.use(bearerAuth(config.server.apiKeys));
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
   app.use(modelsRouter(config));
-  const chat = createChatService({ config, providers: services.providers, mitigationsFor: services.mitigationsFor });
+  const chat = createChatService({
+    config,
+    providers: services.providers,
+    pipeline: services.pipeline,
+    mitigationsFor: services.mitigationsFor,
+  });
   app.post("/v1/chat/completions", chatCompletions(chat));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);

@@ -14,8 +14,16 @@ import { ApiError } from "./errors.js";
 
 export const PROFILE_HEADER = "x-slopguard-profile";
 
-/** Returns the mitigations of a profile for a model (M's pipeline factory plugs in here). */
+/** Returns the mitigations of a profile for a model (tests inject a fixed list this way). */
 export type MitigationsFor = (args: { profile: string; model: ModelConfig }) => readonly Mitigation[];
+
+/** The part of M's MitigationPipeline (src/mitigation/index.ts) the route needs. */
+export interface ProfilePipeline {
+  resolveProfile(args: { model: ModelConfig; header?: string | string[] | undefined; suffix?: string | undefined }): string;
+  forRequest(args: { model: ModelConfig; profile: string }): readonly Mitigation[];
+}
+
+export const ECOSYSTEM_HEADER = "x-slopguard-ecosystem";
 
 export interface ChatRun {
   model: ModelConfig;
@@ -28,13 +36,24 @@ export interface ChatRun {
 }
 
 export interface ChatService {
-  start(args: { request: ChatRequest; requestId: string; signal: AbortSignal; profileHeader?: string | undefined }): ChatRun;
+  start(args: {
+    request: ChatRequest;
+    requestId: string;
+    signal: AbortSignal;
+    profileHeader?: string | undefined;
+    ecosystemHeader?: string | undefined;
+  }): ChatRun;
 }
 
-export function createChatService(deps: { config: Config; providers: ProviderRegistry; mitigationsFor?: MitigationsFor | undefined }): ChatService {
+export function createChatService(deps: {
+  config: Config;
+  providers: ProviderRegistry;
+  pipeline?: ProfilePipeline | undefined;
+  mitigationsFor?: MitigationsFor | undefined;
+}): ChatService {
   const models = new Map(deps.config.models.map((m) => [m.name, m]));
   return {
-    start({ request, requestId, signal, profileHeader }) {
+    start({ request, requestId, signal, profileHeader, ecosystemHeader }) {
       const { name, profile: suffixProfile } = splitModelName(request.model);
       const model = models.get(name);
       const provider = deps.providers.get(name);
@@ -44,17 +63,20 @@ export function createChatService(deps: { config: Config; providers: ProviderReg
           param: "model",
         });
       }
-      const profile = profileHeader?.trim() || suffixProfile || model.profile;
+      const profile = deps.pipeline
+        ? deps.pipeline.resolveProfile({ model, header: profileHeader, suffix: suffixProfile })
+        : profileHeader?.trim() || suffixProfile || model.profile;
+      const ecosystem = parseEcosystem(ecosystemHeader) ?? model.ecosystem;
       const ctx: MitigationContext = {
         requestId,
         model,
         profile,
         signal,
-        ...(model.ecosystem ? { ecosystem: model.ecosystem } : {}),
+        ...(ecosystem ? { ecosystem } : {}),
         records: [],
         responseHeaders: {},
       };
-      const mitigations = deps.mitigationsFor ? deps.mitigationsFor({ profile, model }) : [];
+      const mitigations = deps.mitigationsFor?.({ profile, model }) ?? deps.pipeline?.forRequest({ model, profile }) ?? [];
       const timer = providerTimer();
       const callOptions = () => ({ signal, requestId, adapter: ctx.adapter });
       const upstreamModel = model.model;
@@ -82,6 +104,13 @@ export function splitModelName(requested: string): { name: string; profile?: str
   if (i < 0) return { name: requested };
   const profile = requested.slice(i + 1);
   return profile ? { name: requested.slice(0, i), profile } : { name: requested.slice(0, i) };
+}
+
+function parseEcosystem(value: string | undefined): "pypi" | "npm" | undefined {
+  if (!value) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === "pypi" || v === "npm") return v;
+  throw new ApiError(400, `Invalid ${ECOSYSTEM_HEADER} header '${value}': expected 'pypi' or 'npm'`, { param: ECOSYSTEM_HEADER, code: "invalid_ecosystem" });
 }
 
 function applyDefaults(request: ChatRequest, model: ModelConfig): ChatRequest {

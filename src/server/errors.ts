@@ -72,8 +72,15 @@ export function toApiError(err: unknown): ApiError {
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     return new ApiError(415, "Unsupported request encoding", { code: "unsupported_encoding" });
   }
+  // Other parts' client errors (e.g. an unknown mitigation profile) carry status/param/code.
   const status = e?.status ?? e?.statusCode;
-  if (status && status >= 400 && status < 500) return new ApiError(status, (err as Error).message ?? "Bad request");
+  if (status && status >= 400 && status < 500) {
+    const x = err as { message?: string; param?: unknown; code?: unknown };
+    return new ApiError(status, x.message ?? "Bad request", {
+      param: typeof x.param === "string" ? x.param : null,
+      code: typeof x.code === "string" ? x.code : null,
+    });
+  }
   return new ApiError(500, "The gateway had an internal error while processing your request.", { code: "internal_error" });
 }
 

@@ -140,6 +140,8 @@ async function answer(res: http.ServerResponse, body: any, action: UpstreamActio
     }
     case "reset":
       await writeStream(res, body, action, false);
+      // Let the last chunk leave before the reset, as a real mid-stream failure would.
+      await sleep(action.delayMs ?? 20);
       res.socket?.destroy();
       return;
   }

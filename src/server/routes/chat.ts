@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { ChatRequestSchema, type Usage } from "../../api/schema.js";
 import { metrics } from "../../metrics/index.js";
 import { ApiError, fromZod } from "../errors.js";
-import { PROFILE_HEADER, type ChatService } from "../chat-service.js";
+import { ECOSYSTEM_HEADER, PROFILE_HEADER, type ChatService } from "../chat-service.js";
 import { pipeSse } from "../sse.js";
 
 /** POST /v1/chat/completions: parse, hand to the chat service, write JSON or SSE. */
@@ -16,7 +16,13 @@ export function chatCompletions(chat: ChatService): RequestHandler {
     if (!parsed.success) throw fromZod(parsed.error);
     const request = parsed.data;
     res.locals.model = request.model;
-    const run = chat.start({ request, requestId: res.locals.requestId, signal: res.locals.signal, profileHeader: req.get(PROFILE_HEADER) });
+    const run = chat.start({
+      request,
+      requestId: res.locals.requestId,
+      signal: res.locals.signal,
+      profileHeader: req.get(PROFILE_HEADER),
+      ecosystemHeader: req.get(ECOSYSTEM_HEADER),
+    });
     res.locals.model = run.model.name;
     res.locals.run = run;
     const recordUsage = (u: Usage) => {

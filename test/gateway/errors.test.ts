@@ -1,0 +1,180 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+
+const KEY = "sk-upstream-secret-key-123456";
+let up: ScriptedUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  up = await startScriptedUpstream();
+  gw = await startGateway({
+    config: { server: { bodyLimitBytes: 2048 }, models: [upstreamModel(up, { apiKey: KEY, timeoutMs: 400 })] },
+    logLevel: "debug",
+  });
+  client = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+const post = (body: string | object, headers: Record<string, string> = {}) =>
+  fetch(`${gw.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+const user = [{ role: "user", content: "hi" }];
+
+function expectOpenAIError(json: any, code?: string) {
+  expect(Object.keys(json.error).sort()).toEqual(["code", "message", "param", "type"]);
+  expect(typeof json.error.message).toBe("string");
+  if (code) expect(json.error.code).toBe(code);
+}
+
+describe("client errors", () => {
+  it("malformed JSON → 400", async () => {
+    const res = await post('{"model": "up", "messages": [');
+    expect(res.status).toBe(400);
+    expectOpenAIError(await res.json(), "invalid_json");
+  });
+
+  it("body over the limit → 413", async () => {
+    const res = await post({ model: "up", messages: [{ role: "user", content: "x".repeat(4000) }] });
+    expect(res.status).toBe(413);
+    expectOpenAIError(await res.json(), "request_too_large");
+  });
+
+  it("schema violation → 400 naming the field", async () => {
+    const bad = await post({ model: "up", messages: [{ role: "wizard", content: "hi" }] });
+    expect(bad.status).toBe(400);
+    const j1 = await bad.json();
+    expectOpenAIError(j1);
+    expect(j1.error.param).toBe("messages[0].role");
+    const temp = await post({ model: "up", messages: user, temperature: 5 });
+    const j2 = await temp.json();
+    expect(temp.status).toBe(400);
+    expect(j2.error.param).toBe("temperature");
+    expect(j2.error.message).toContain("temperature");
+    const missing = await post({ messages: user });
+    expect((await missing.json()).error.param).toBe("model");
+  });
+
+  it("unknown model → 404 model_not_found, also via the openai client", async () => {
+    const res = await post({ model: "nope", messages: user });
+    expect(res.status).toBe(404);
+    expectOpenAIError(await res.json(), "model_not_found");
+    await expect(client.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+      status: 404,
+      code: "model_not_found",
+    });
+  });
+
+  it("unknown route → OpenAI-style 404", async () => {
+    const res = await fetch(`${gw.baseURL}/embeddings`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(404);
+    expectOpenAIError(await res.json(), "unknown_url");
+  });
+
+  it("bad ecosystem header → 400", async () => {
+    const res = await post({ model: "up", messages: user }, { "x-slopguard-ecosystem": "cargo" });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.param).toBe("x-slopguard-ecosystem");
+  });
+});
+
+describe("upstream failures", () => {
+  it("upstream 5xx → 502 with the upstream's message, key redacted", async () => {
+    up.enqueue({ kind: "error", status: 500, message: `db exploded while using key ${KEY}` });
+    const res = await post({ model: "up", messages: user });
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    expect(text).not.toContain(KEY);
+    const json = JSON.parse(text);
+    expectOpenAIError(json, "upstream_error");
+    expect(json.error.message).toContain("db exploded");
+    expect(json.error.message).toContain("[redacted]");
+    expect(gw.logs.join("\n")).not.toContain(KEY);
+  });
+
+  it("stalled upstream → 504 after timeoutMs", async () => {
+    up.enqueue({ kind: "stall" });
+    const t0 = Date.now();
+    const res = await post({ model: "up", messages: user });
+    expect(res.status).toBe(504);
+    expectOpenAIError(await res.json(), "upstream_timeout");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+  });
+
+  it("streaming request to a failing upstream gets the status, not a 200 stream", async () => {
+    up.enqueue({ kind: "error", status: 503, message: "overloaded" });
+    await expect(client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }], stream: true })).rejects.toMatchObject({
+      status: 502,
+    });
+  });
+
+  it("reset mid-stream → the client's stream fails instead of ending cleanly", async () => {
+    up.enqueue({ kind: "reset", chunks: ["partial", " answer"], delayMs: 30 });
+    const stream = await client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }], stream: true });
+    let text = "";
+    await expect(
+      (async () => {
+        for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+      })(),
+    ).rejects.toThrow();
+    expect(text).toBe("partial answer");
+  });
+
+  it("upstream 4xx passes through with its message", async () => {
+    up.enqueue({ kind: "error", status: 400, message: "max_tokens is too large" });
+    const res = await post({ model: "up", messages: user });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toContain("max_tokens is too large");
+  });
+});
+
+describe("client disconnect", () => {
+  it("aborting a non-streaming request closes the upstream connection", async () => {
+    up.enqueue({ kind: "stall" });
+    const before = up.requests.length;
+    const ac = new AbortController();
+    const pending = client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }] }, { signal: ac.signal });
+    await up.waitForRequests(up.chatRequests().length + 1);
+    ac.abort();
+    await expect(pending).rejects.toThrow();
+    await up.waitForClientClose(before, 2_000);
+    expect(up.requests[before]!.finished).toBe(false);
+  });
+
+  it("aborting a stream mid-way closes the upstream stream", async () => {
+    up.enqueue({ kind: "stream", chunks: Array.from({ length: 200 }, (_, i) => `tok${i} `), delayMs: 20 });
+    const before = up.requests.length;
+    const ac = new AbortController();
+    const stream = await client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }], stream: true }, { signal: ac.signal });
+    let n = 0;
+    // The openai client ends the iteration quietly on abort; either way the socket to the gateway closes.
+    await (async () => {
+      for await (const _c of stream) if (++n === 3) ac.abort();
+    })().catch(() => undefined);
+    expect(n).toBeLessThan(10);
+    const closedAt = await up.waitForClientClose(before, 2_000);
+    expect(up.requests[before]!.finished).toBe(false);
+    expect(closedAt - up.requests[before]!.receivedAt).toBeLessThan(2_000);
+  });
+});
+
+describe("request ids and logs", () => {
+  it("returns x-request-id, reuses a sane client one, and logs one JSON line per request", async () => {
+    const res = await post({ model: "up", messages: user }, { "x-request-id": "my-trace-1" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("my-trace-1");
+    await res.text();
+    await new Promise((r) => setTimeout(r, 20));
+    const line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.requestId === "my-trace-1");
+    expect(line).toMatchObject({ level: "info", status: 200, model: "up", path: "/v1/chat/completions" });
+    expect(typeof line.durationMs).toBe("number");
+  });
+});
