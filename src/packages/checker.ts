@@ -1,0 +1,140 @@
+/**
+ * The PackageChecker: extraction → verdict (snapshot, then live registry) → risk
+ * signals → report. The watchlist records every not_found and flags it if it exists later.
+ */
+import type { Watchlist } from "../state/types.js";
+import type { PackagesConfig } from "./config.js";
+import { extractPackages, type ExtractContext } from "./extract/index.js";
+import { isValidName } from "./names.js";
+import type { RegistryClient, RegistryInfo } from "./registry.js";
+import type { Popularity } from "./risk.js";
+import type { Snapshot } from "./snapshot.js";
+import type { CheckedPackage, CheckInput, CheckReport, Ecosystem, FoundPackage, PackageChecker, RiskSignal } from "./types.js";
+
+export interface CheckerParts {
+  config: PackagesConfig;
+  snapshot: Snapshot;
+  registry: RegistryClient;
+  popularity: Popularity;
+  watchlist: Watchlist;
+  now: () => number;
+}
+
+const LEVEL: Record<RiskSignal["kind"], CheckedPackage["risk"]> = {
+  watchlist: "high", typosquat: "medium", new: "medium", unpopular: "low", cross_ecosystem: "low",
+};
+const ORDER = ["none", "low", "medium", "high"] as const;
+const RANK: Record<RiskSignal["kind"], number> = { watchlist: 0, typosquat: 1, new: 2, cross_ecosystem: 3, unpopular: 4 };
+
+type Verdicted = Pick<CheckedPackage, "verdict" | "via"> & { info?: RegistryInfo };
+
+export class Checker implements PackageChecker {
+  private readonly ctx: ExtractContext;
+
+  constructor(private readonly parts: CheckerParts) {
+    const { snapshot } = parts;
+    this.ctx = {
+      moduleToDist: snapshot.moduleToDist,
+      pythonStdlib: snapshot.pythonStdlib,
+      nodeBuiltins: snapshot.nodeBuiltins,
+      onPypi: (n) => snapshot.pypi.names.has(n),
+    };
+  }
+
+  extract(input: CheckInput): FoundPackage[] {
+    return extractPackages(input, this.ctx);
+  }
+
+  async check(input: CheckInput, options: { signal?: AbortSignal } = {}): Promise<CheckReport> {
+    const t0 = performance.now();
+    const found = this.extract(input);
+    const packages = await Promise.all(found.map((f) => this.checkOne(f, options.signal)));
+    const count = (v: CheckedPackage["verdict"]): number => packages.filter((p) => p.verdict === v).length;
+    const risky = packages.filter((p) => p.verdict === "exists" && (p.risk === "medium" || p.risk === "high")).length;
+    const notFound = count("not_found");
+    return {
+      packages,
+      totals: { packages: packages.length, exists: count("exists"), not_found: notFound, unknown: count("unknown"), risky },
+      verdict: notFound > 0 ? "hallucination" : risky > 0 ? "risk" : "clean",
+      durationMs: performance.now() - t0,
+    };
+  }
+
+  private async checkOne(f: FoundPackage, signal?: AbortSignal): Promise<CheckedPackage> {
+    if (f.ecosystem === "conda") return { ...f, verdict: "unknown", via: "offline", risks: [], risk: "none" };
+    const eco = f.ecosystem;
+    const v = await this.verdict(eco, f, signal);
+    const risks: RiskSignal[] = [];
+    let suggestion: string | undefined;
+    if (v.verdict === "not_found") {
+      if (isValidName(eco, f.name)) this.record(eco, f.normalized);
+      const other: Ecosystem = eco === "pypi" ? "npm" : "pypi";
+      if (this.inSnapshot(other, f.name)) risks.push({ kind: "cross_ecosystem", detail: `not on ${eco}, but '${f.name}' is an ${other} package` });
+      suggestion = this.parts.popularity.suggest(eco, f.normalized);
+    } else if (v.verdict === "exists") {
+      risks.push(...(await this.risks(eco, f, v)));
+      suggestion = risks.find((r) => r.kind === "typosquat")?.similarTo;
+    }
+    risks.sort((a, b) => RANK[a.kind] - RANK[b.kind]);
+    const base = v.verdict === "not_found" ? 3 : 0;
+    const level = Math.max(base, ...risks.map((r) => ORDER.indexOf(LEVEL[r.kind])));
+    const out: CheckedPackage = { ...f, verdict: v.verdict, via: v.via, risks, risk: ORDER[level]! };
+    if (suggestion) out.suggestion = suggestion;
+    return out;
+  }
+
+  private readonly pending = new Set<Promise<void>>();
+
+  /** Recording must not delay the answer (a commit is an fsync); close() waits for it. */
+  private record(eco: Ecosystem, name: string): void {
+    const p = this.parts.watchlist
+      .recordNotFound(eco, name)
+      .catch((err: unknown) => console.error(`watchlist: could not record ${eco}:${name}: ${(err as Error).message}`))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits for watchlist writes started by earlier checks. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  private inSnapshot(eco: Ecosystem, name: string): boolean {
+    const s = this.parts.snapshot;
+    return eco === "pypi" ? isValidName("pypi", name) && s.pypi.names.has(name.replace(/[-_.]+/g, "-").toLowerCase()) : s.npm.names.has(name);
+  }
+
+  private async verdict(eco: Ecosystem, f: FoundPackage, signal?: AbortSignal): Promise<Verdicted> {
+    if (!isValidName(eco, f.name)) return { verdict: "not_found", via: "snapshot" };
+    if (this.inSnapshot(eco, f.name)) return { verdict: "exists", via: "snapshot" };
+    const { config, registry } = this.parts;
+    const askLive = config.mode === "live" && (eco === "npm" || config.recheckPypiMisses);
+    if (askLive) {
+      const r = await registry.lookup(eco, f.name, signal);
+      if (r.status !== "unknown") return r.info ? { verdict: r.status, via: r.via, info: r.info } : { verdict: r.status, via: r.via };
+    }
+    // The PyPI snapshot is the whole index as of its date, so a miss there is a verdict;
+    // the npm one holds only popular packages, so a miss is only "unknown".
+    return eco === "pypi" ? { verdict: "not_found", via: "snapshot" } : { verdict: "unknown", via: "offline" };
+  }
+
+  private async risks(eco: Ecosystem, f: FoundPackage, v: Verdicted): Promise<RiskSignal[]> {
+    const { popularity, watchlist, config, now } = this.parts;
+    const out: RiskSignal[] = [];
+    const seen = await watchlist.get(eco, f.normalized);
+    if (seen) {
+      out.push({ kind: "watchlist", detail: `reported as not found ${seen.timesSeen}× since ${seen.firstSeenNotFound}, exists now` });
+    }
+    const typo = popularity.typosquat(eco, f.normalized);
+    if (typo) out.push(typo);
+    const first = v.info?.firstPublished ? Date.parse(v.info.firstPublished) : NaN;
+    const ageDays = (now() - first) / 86_400_000;
+    if (ageDays < config.risk.newDays) out.push({ kind: "new", detail: `first published ${v.info!.firstPublished} (${Math.max(0, Math.floor(ageDays))} days ago)` });
+    if (eco === "npm") {
+      const d = popularity.npmDownloads(f.name);
+      if (d === undefined) out.push({ kind: "unpopular", detail: "not among npm packages with ~500+ downloads a month" });
+      else if (d < config.risk.unpopularDownloads) out.push({ kind: "unpopular", detail: `${d} downloads a month` });
+    }
+    return out;
+  }
+}

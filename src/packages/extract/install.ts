@@ -1,0 +1,152 @@
+/**
+ * Finds packages in install commands (pip, uv, poetry, pipenv, conda, npm, yarn,
+ * pnpm, bun, npx) and strips flags, versions, extras, URLs, paths and git refs.
+ */
+import type { PackageEcosystem } from "../types.js";
+
+export interface InstallHit {
+  name: string;
+  ecosystem: PackageEcosystem;
+  line: number;
+}
+
+/** Flags whose next token is a value, not a package. */
+const VALUE_FLAGS = new Set([
+  "-r", "--requirement", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+  "-c", "--constraint", "-t", "--target", "--prefix", "--root", "--trusted-host", "--platform", "--python-version",
+  "--implementation", "--abi", "--src", "--upgrade-strategy", "--progress-bar", "--log", "--proxy", "--retries",
+  "--timeout", "--exists-action", "--cert", "--client-cert", "--cache-dir", "--python", "-p", "--only-binary",
+  "--no-binary", "--global-option", "--install-option", "--config-settings", "-C", "--report", "--group", "-G",
+  "--optional", "--extra", "-E", "--extras", "--index", "--default-index", "--package", "--source", "--channel",
+  "-n", "--name", "--registry", "-w", "--workspace", "--tag", "--omit", "--include", "--install-strategy",
+  "--cache", "--filter", "--dir", "--cwd", "--modules-folder", "--userconfig", "--rev", "--branch",
+  "--path", "--git", "--url", "--override-channels", "--upgrade-package", "-P",
+]);
+
+/** Words that end a command written inside prose or a comment ("pip install x if needed"). */
+const STOP_WORDS = new Set([
+  "if", "to", "and", "or", "then", "first", "before", "after", "the", "in", "for", "with", "using", "on", "as",
+  "from", "via", "by", "is", "are", "it", "this", "that", "you", "your", "will", "which", "command", "package",
+  "packages", "library", "libraries", "module", "modules", "e.g.", "i.e.", "etc", "#", "//", "<", ">", "|",
+]);
+
+interface Tool { ecosystem: PackageEcosystem; args: string[]; npx?: boolean; create?: boolean }
+
+/** Recognises the tool at the start of a simple command; returns its argument tokens. */
+function parseTool(tokens: string[]): Tool | undefined {
+  let t = tokens;
+  while (t.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t[0]!) || ["sudo", "$", ">", "!", "%", "run", "RUN", "exec"].includes(t[0]!))) t = t.slice(1);
+  if (!t.length) return undefined;
+  const [a = "", b = "", c = ""] = t.map((x) => x.replace(/^[!%$]/, ""));
+  const cmd = a.toLowerCase().replace(/\.exe$/, "");
+  const isPy = /^(python[\d.]*|py)$/.test(cmd);
+  if (/^pip[\d.]*$/.test(cmd) && b === "install") return { ecosystem: "pypi", args: t.slice(2) };
+  if (isPy && b === "-m" && /^pip[\d.]*$/.test(c) && t[3] === "install") return { ecosystem: "pypi", args: t.slice(4) };
+  if (cmd === "uv" && b === "pip" && c === "install") return { ecosystem: "pypi", args: t.slice(3) };
+  if ((cmd === "uv" || cmd === "poetry" || cmd === "pdm" || cmd === "rye") && b === "add") return { ecosystem: "pypi", args: t.slice(2) };
+  if ((cmd === "pipenv" || cmd === "pipx") && b === "install") return { ecosystem: "pypi", args: t.slice(2) };
+  if ((cmd === "conda" || cmd === "mamba" || cmd === "micromamba") && b === "install") return { ecosystem: "conda", args: t.slice(2) };
+  if (cmd === "npm" && ["i", "install", "add", "isntall", "in"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
+  if (cmd === "npm" && (b === "create" || b === "init") && c && !c.startsWith("-")) return { ecosystem: "npm", args: [c], create: true };
+  if (cmd === "yarn" && b === "add") return { ecosystem: "npm", args: t.slice(2) };
+  if (cmd === "yarn" && b === "global" && c === "add") return { ecosystem: "npm", args: t.slice(3) };
+  if (cmd === "pnpm" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
+  if (cmd === "bun" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
+  if (cmd === "npx" || cmd === "pnpx" || cmd === "bunx" || (cmd === "pnpm" && b === "dlx")) {
+    return { ecosystem: "npm", args: cmd === "pnpm" ? t.slice(2) : t.slice(1), npx: true };
+  }
+  return undefined;
+}
+
+/** Shell-ish tokenizer: quotes group, backticks and trailing punctuation end a token. */
+export function tokenize(cmd: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|([^\s"'`]+)/g;
+  for (const m of cmd.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? "");
+  return out;
+}
+
+const URLISH = /^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|git@|github:|gitlab:|bitbucket:|file:|link:|workspace:|portal:|npm:|https?:)/i;
+const ARCHIVE = /\.(?:whl|tar\.gz|tgz|zip|tar\.bz2|egg)$/i;
+const PY_SPEC = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?:(?:===|==|>=|<=|~=|!=|<|>)\s*[^\s;]*)?(?:\s*,\s*(?:===|==|>=|<=|~=|!=|<|>)\s*[^\s;,]*)*\s*(?:;.*)?$/;
+
+/** A PyPI requirement token → distribution name, or undefined for URLs, paths and placeholders. */
+export function pypiNameOfSpec(spec: string): string | undefined {
+  const s = spec.trim();
+  if (!s || URLISH.test(s) || ARCHIVE.test(s) || /^[./~\\]/.test(s) || s.includes("/") || s.includes("\\")) return undefined;
+  if (/\s@\s|^[^@\s]+\s*@/.test(s)) return undefined; // `name @ url` installs from the URL
+  return PY_SPEC.exec(s)?.[1];
+}
+
+/** An npm install spec → package name (`@s/p@^3` → `@s/p`, `alias@npm:real@1` → `real`), or undefined. */
+export function npmNameOfSpec(spec: string): string | undefined {
+  const s = spec.trim();
+  const alias = /^(?:@[^@/\s]+\/)?[^@/\s]+@npm:((?:@[^@/\s]+\/)?[^@/\s]+)/.exec(s);
+  if (alias) return alias[1];
+  if (!s || URLISH.test(s) || ARCHIVE.test(s) || /^[./~\\]/.test(s)) return undefined;
+  const m = /^(@[^@/\s]+\/[^@/\s]+|[^@/\s]+)(?:@[^\s]*)?$/.exec(s);
+  return m?.[1];
+}
+
+/** Cleans a token written in prose or comments: trailing punctuation, markdown emphasis. */
+function clean(token: string): { token: string; last: boolean } {
+  return { token: token.replace(/[.,;:)*]+$/, "").replace(/^[(*]+/, ""), last: /[.,;:]$/.test(token) };
+}
+
+function namesOf(tool: Tool): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < tool.args.length; i++) {
+    const raw = tool.args[i]!;
+    if (STOP_WORDS.has(raw.toLowerCase()) || raw.startsWith("#") || /^[<[{]/.test(raw)) break;
+    if (raw.startsWith("-")) {
+      const flag = raw.split("=")[0]!;
+      if (tool.npx && (flag === "-p" || flag === "--package") && !raw.includes("=")) {
+        const v = tool.args[++i];
+        const n = v && npmNameOfSpec(v);
+        if (n) names.push(n);
+      } else if (VALUE_FLAGS.has(flag) && !raw.includes("=")) i++;
+      continue;
+    }
+    const { token, last } = clean(raw);
+    const name = tool.ecosystem === "npm" ? npmNameOfSpec(token) : pypiNameOfSpec(token);
+    if (name) names.push(tool.create ? createPackage(name) : name);
+    if (last || tool.npx || tool.create) break; // npx runs one package; the rest are its arguments
+  }
+  return names;
+}
+
+/** `npm create vite` runs the package `create-vite` (`@scope` → `@scope/create`). */
+function createPackage(name: string): string {
+  if (name.startsWith("@")) {
+    const [scope, rest] = name.split("/");
+    return rest ? `${scope}/create-${rest}` : `${scope}/create`;
+  }
+  return `create-${name}`;
+}
+
+/**
+ * Scans lines (already joined where a `\` continues them) for install commands.
+ * `lineOf` maps an index in `lines` back to a 1-based line in the answer.
+ */
+export function findInstalls(lines: string[], firstLine: number, inlineOnly: boolean): InstallHit[] {
+  const hits: InstallHit[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let text = lines[i]!;
+    while (/\\\s*$/.test(text) && i + 1 < lines.length) text = text.replace(/\\\s*$/, " ") + lines[++i]!;
+    while (/(?:&&|\|\|)\s*$/.test(text) && i + 1 < lines.length) text += " " + lines[++i]!;
+    const spans = inlineOnly ? [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!) : [text.replace(/^\s*(?:#|\/\/|>|\$|PS>|In \[\d+\]:)\s*/, "")];
+    for (const span of spans) {
+      for (const part of span.split(/&&|\|\||;|\||\bthen\b/)) {
+        const tokens = tokenize(part);
+        for (let k = 0; k < tokens.length; k++) {
+          const tool = parseTool(tokens.slice(k));
+          if (!tool) continue;
+          for (const name of namesOf(tool)) hits.push({ name, ecosystem: tool.ecosystem, line: firstLine + start });
+          break;
+        }
+      }
+    }
+  }
+  return hits;
+}
