@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE, codeAnswer, isDetectQuestion, reply, roundOf, startHarness, type Harness } from "./setup.js";
 
-const ask = (profile: string, stream = false) => ({
+const ask = (profile: string) => ({
   model: `up:${profile}`,
   messages: [{ role: "user" as const, content: "Generate Python code that fetches a page" }],
-  ...(stream ? { stream: true as const } : {}),
 });
 
 /** Hallucinates a new fake name each round until round `k` (Infinity: never fixes itself). */
@@ -40,7 +39,7 @@ async function refine(k: number, stream = false) {
   let report: any;
   let content = "";
   if (stream) {
-    for await (const chunk of await h.client.chat.completions.create(ask("self-refine", true))) {
+    for await (const chunk of await h.client.chat.completions.create({ ...ask("self-refine"), stream: true })) {
       content += chunk.choices[0]?.delta?.content ?? "";
       report = (chunk as any).slopguard ?? report;
     }

@@ -67,7 +67,7 @@ export async function startHarness(options: { mitigation?: Record<string, unknow
   const pipeline = createMitigationPipeline({ config, checker, retriever: options.retriever, registry });
   const gw = await startGateway({
     config: { models: [model], mitigation: options.mitigation ?? {} },
-    services: { mitigationsFor: (a) => pipeline.forRequest(a) },
+    services: { pipeline },
   });
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
   return {
