@@ -1,0 +1,99 @@
+/**
+ * rag, adapter and temperature-clamp through the real gateway: the scripted upstream
+ * asserts that the retrieved statements really reach its prompt, in the paper's style.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RetrieveInput, RetrievedStatement, Retriever } from "../../src/rag/types.js";
+import { FAKE, codeAnswer, reply, roundOf, startHarness, type Harness } from "./setup.js";
+
+/** A retriever over a fixed statement list that records what it was asked. */
+function listRetriever(statements: RetrievedStatement[]) {
+  const calls: RetrieveInput[] = [];
+  const r: Retriever & { calls: RetrieveInput[] } = {
+    calls,
+    ready: () => true,
+    close: async () => undefined,
+    retrieve: async (input) => {
+      calls.push(input);
+      return statements.filter((s) => !input.ecosystem || s.ecosystem === input.ecosystem).slice(0, input.k ?? 5);
+    },
+  };
+  return r;
+}
+
+const STATEMENTS: RetrievedStatement[] = [
+  { statement: "Package httpx could answer questions about a next generation HTTP client.", package: "httpx", ecosystem: "pypi", score: 0.9 },
+  { statement: "Package requests could answer questions about Python HTTP for Humans.", package: "requests", ecosystem: "pypi", score: 0.8 },
+  { statement: "Package got could answer questions about human-friendly HTTP requests.", package: "got", ecosystem: "npm", score: 0.7 },
+];
+const BLOCK = "Here is some information about packages that might be useful:\n" + STATEMENTS.slice(0, 2).map((s) => s.statement).join("\n");
+
+let h: Harness;
+let retriever: ReturnType<typeof listRetriever>;
+beforeAll(async () => {
+  retriever = listRetriever(STATEMENTS);
+  h = await startHarness({ retriever, mitigation: { rag: { k: 2 } } });
+});
+afterAll(() => h.close());
+
+describe("rag", () => {
+  it("adds the statements to a new system prompt in the paper's style and records them", async () => {
+    h.up.setHandler((body) => reply(body, codeAnswer(["requests"])));
+    const before = h.up.chatRequests().length;
+    const data = await h.client.chat.completions.create({ model: "up:rag", messages: [{ role: "user", content: "Generate Python code that downloads a web page" }] });
+    const sent = h.up.chatRequests()[before]!.body.messages;
+    expect(sent[0]).toEqual({ role: "system", content: `You are a helpful assistant.\n\n${BLOCK}` });
+    expect(sent[1]).toEqual({ role: "user", content: "Generate Python code that downloads a web page" });
+    expect(retriever.calls.at(-1)).toMatchObject({ query: "Generate Python code that downloads a web page", ecosystem: "pypi", k: 2 });
+    const rec = (data as any).slopguard.mitigations.find((m: any) => m.module === "rag");
+    expect(rec.verdict).toBe("modified");
+    expect(rec.data.statements.map((s: any) => s.package)).toEqual(["httpx", "requests"]);
+  });
+
+  it("appends to an existing system prompt after a blank line, in streams too, and honours the ecosystem header", async () => {
+    h.up.setHandler((body) => reply(body, "got"));
+    const before = h.up.chatRequests().length;
+    const stream = await h.client.chat.completions.create(
+      { model: "up:rag", stream: true, messages: [{ role: "system", content: "You recommend npm packages." }, { role: "user", content: "HTTP client?" }] },
+      { headers: { "X-Slopguard-Ecosystem": "npm" } },
+    );
+    for await (const _ of stream) void _;
+    const sent = h.up.chatRequests()[before]!.body.messages;
+    expect(sent[0].content).toBe(`You recommend npm packages.\n\nHere is some information about packages that might be useful:\n${STATEMENTS[2]!.statement}`);
+    expect(retriever.calls.at(-1)!.ecosystem).toBe("npm");
+  });
+
+  it("keeps the block in every self-refine regeneration of the ensemble", async () => {
+    h.up.setHandler((body) => reply(body, roundOf(body) >= 1 ? codeAnswer(["requests"]) : codeAnswer([FAKE("r0")])));
+    const before = h.up.chatRequests().length;
+    const data = await h.client.chat.completions.create({ model: "up:ensemble", messages: [{ role: "user", content: "Generate Python code that downloads a web page" }] });
+    const reqs = h.up.chatRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    for (const r of reqs) expect(r.body.messages[0].content).toContain(BLOCK);
+    const mods = (data as any).slopguard.mitigations.map((m: any) => m.module);
+    expect(mods).toEqual(["rag", "adapter", "self-refine", "verify"]);
+    const adapter = (data as any).slopguard.mitigations.find((m: any) => m.module === "adapter");
+    expect(adapter.data.skipped).toContain("remote model");
+    expect((data as any).slopguard).toMatchObject({ verdict: "clean", model_verdict: "hallucination" });
+  });
+});
+
+describe("per-model templates and temperature clamp", () => {
+  let h2: Harness;
+  beforeAll(async () => {
+    h2 = await startHarness({
+      retriever: listRetriever(STATEMENTS),
+      model: { templates: { "rag.block": "Known packages:\n{statements}", "rag.system": "Be brief." } },
+      mitigation: { profiles: { cool: [{ module: "temperature-clamp", max: 0.7 }, { module: "rag", k: 1 }] } },
+    });
+  });
+  afterAll(() => h2.close());
+
+  it("uses the model's own RAG wording and caps the temperature", async () => {
+    h2.up.setHandler((body) => reply(body, "requests"));
+    await h2.client.chat.completions.create({ model: "up:cool", temperature: 1.9, messages: [{ role: "user", content: "http" }] });
+    const body = h2.up.chatRequests().at(-1)!.body;
+    expect(body.temperature).toBe(0.7);
+    expect(body.messages[0].content).toBe(`Be brief.\n\nKnown packages:\n${STATEMENTS[0]!.statement}`);
+  });
+});
