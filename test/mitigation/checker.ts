@@ -1,29 +1,10 @@
-/** Temporary stand-in until src/packages exports createPackageChecker. */
-import type { CheckedPackage, CheckReport, PackageChecker } from "../../src/packages/types.js";
+/** P's real package checker on the copied snapshot, offline, with an in-process watchlist. */
+import { createPackageChecker, type SlopguardPackageChecker } from "../../src/packages/index.js";
 
-const REAL = new Set(["requests", "numpy", "pandas", "flask", "click"]);
+let shared: SlopguardPackageChecker | undefined;
 
-export async function makeChecker(): Promise<PackageChecker> {
-  return {
-    async check(input) {
-      const text = input.text ?? "";
-      const pkgs: CheckedPackage[] = [];
-      text.split("\n").forEach((line, i) => {
-        const m = /pip install (.+)/.exec(line);
-        if (!m) return;
-        for (const name of m[1]!.trim().split(/\s+/)) {
-          const exists = REAL.has(name);
-          pkgs.push({ name, normalized: name, ecosystem: "pypi", source: "install", line: i + 1, verdict: exists ? "exists" : "not_found", via: "snapshot", risks: [], risk: exists ? "none" : "high" });
-        }
-      });
-      const nf = pkgs.filter((p) => p.verdict === "not_found").length;
-      const report: CheckReport = {
-        packages: pkgs,
-        totals: { packages: pkgs.length, exists: pkgs.length - nf, not_found: nf, unknown: 0, risky: 0 },
-        verdict: nf ? "hallucination" : "clean",
-        durationMs: 0,
-      };
-      return report;
-    },
-  };
+export async function makeChecker(): Promise<SlopguardPackageChecker> {
+  // The snapshot takes a while to load; one per test file is enough.
+  shared ??= createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });
+  return shared;
 }
