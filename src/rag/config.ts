@@ -2,6 +2,8 @@
  * The `rag` section of the gateway config: where the LanceDB index lives, which
  * embedder turns text into vectors, and how retrieval runs by default.
  */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 
 export const EmbedderConfigSchema = z.strictObject({
@@ -39,3 +41,19 @@ export const RagConfigSchema = z.strictObject({
   rrfK: z.number().positive().default(60),
 });
 export type RagConfig = z.infer<typeof RagConfigSchema>;
+
+const URI_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Relative local paths in the rag section mean "inside the slopguard checkout", wherever it runs from. */
+export function resolveRagPaths(config: RagConfig, root: string): RagConfig {
+  const local = (p: string): string => (URI_SCHEME.test(p) || path.isAbsolute(p) ? p : path.resolve(root, p));
+  const model = config.embedder.model;
+  const modelDir = local(model);
+  return {
+    ...config,
+    indexUri: local(config.indexUri),
+    dataDir: local(config.dataDir),
+    // A hub id looks like a relative path; keep it unless that folder really exists here.
+    embedder: { ...config.embedder, model: existsSync(path.join(modelDir, "config.json")) ? modelDir : model },
+  };
+}

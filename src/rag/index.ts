@@ -4,11 +4,12 @@
  */
 import { buildIndex, type BuildProgress } from "../../rag-index/build.js";
 import { readManifest, type Manifest } from "../../rag-index/manifest.js";
-import type { RagConfig } from "./config.js";
+import { projectRoot } from "../util/paths.js";
+import { resolveRagPaths, type RagConfig } from "./config.js";
 import { RagRetriever, type RetrieverDeps } from "./retriever.js";
 import { connectIndex } from "./store.js";
 
-export { RagConfigSchema, type RagConfig } from "./config.js";
+export { RagConfigSchema, resolveRagPaths, type RagConfig } from "./config.js";
 export { loadEmbedder, type Embedder } from "./embedder.js";
 export { RagRetriever, fuseRrf, onePerPackage } from "./retriever.js";
 export type { RetrievalMode, RetrieveInput, RetrievedStatement, Retriever } from "./types.js";
@@ -20,7 +21,7 @@ export type { Manifest } from "../../rag-index/manifest.js";
  * and table are loaded, and `retrieve()` waits for that (or rejects with why not).
  */
 export function createRetriever(config: RagConfig, deps: RetrieverDeps = {}): RagRetriever {
-  return new RagRetriever(config, deps);
+  return new RagRetriever(resolveRagPaths(config, projectRoot()), deps);
 }
 
 export interface EnsureIndexResult {
@@ -37,6 +38,7 @@ export async function ensureIndex(
   config: RagConfig,
   opts: { onProgress?: (p: BuildProgress) => void } = {},
 ): Promise<EnsureIndexResult> {
+  config = resolveRagPaths(config, projectRoot());
   const db = await connectIndex(config);
   const existing = await readManifest(db).finally(() => db.close());
   if (existing?.complete && existing.table === config.table) return { built: false, manifest: existing };

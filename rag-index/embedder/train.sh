@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Reproduces models/embedder/ from the shipped package selection (CPU, ~15 min on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=rag-index/embedder/.venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r rag-index/embedder/requirements.txt
+fi
+rm -rf models/embedder.tmp
+nice -n 10 "$VENV/bin/python" rag-index/embedder/train.py --data rag-index/data --out models/embedder.tmp "$@"
+rm -f models/embedder.tmp/onnx/model.onnx   # ship the int8 model only (size budget 20 MB)
+cp rag-index/embedder/MODEL_README.md models/embedder.tmp/README.md 2>/dev/null || true
+rm -rf models/embedder && mv models/embedder.tmp models/embedder
