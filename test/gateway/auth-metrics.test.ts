@@ -5,6 +5,7 @@ import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripte
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
+const body = (r: Response): Promise<any> => r.json();
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
@@ -21,7 +22,7 @@ describe("auth", () => {
   it("rejects a missing or wrong key with OpenAI's 401 shape", async () => {
     const none = await fetch(`${gw.baseURL}/models`);
     expect(none.status).toBe(401);
-    expect((await none.json()).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+    expect((await body(none)).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
     await expect(ask(new OpenAI({ baseURL: gw.baseURL, apiKey: "gw-key-3", maxRetries: 0 }))).rejects.toMatchObject({ status: 401 });
     await expect(ask(new OpenAI({ baseURL: gw.baseURL, apiKey: "gw-key-1x", maxRetries: 0 }))).rejects.toMatchObject({ status: 401 });
   });
@@ -42,7 +43,7 @@ describe("auth", () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).models).toEqual({ metered: true });
+    expect((await body(ready)).models).toEqual({ metered: true });
     expect((await fetch(`${gw.url}/metrics`)).status).toBe(200);
   });
 });

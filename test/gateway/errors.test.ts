@@ -6,6 +6,7 @@ import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripte
 const KEY = "sk-upstream-secret-key-123456";
 let up: ScriptedUpstream;
 let gw: TestGateway;
+const body = (r: Response): Promise<any> => r.json();
 let client: OpenAI;
 
 beforeAll(async () => {
@@ -39,34 +40,34 @@ describe("client errors", () => {
   it("malformed JSON → 400", async () => {
     const res = await post('{"model": "up", "messages": [');
     expect(res.status).toBe(400);
-    expectOpenAIError(await res.json(), "invalid_json");
+    expectOpenAIError(await body(res), "invalid_json");
   });
 
   it("body over the limit → 413", async () => {
     const res = await post({ model: "up", messages: [{ role: "user", content: "x".repeat(4000) }] });
     expect(res.status).toBe(413);
-    expectOpenAIError(await res.json(), "request_too_large");
+    expectOpenAIError(await body(res), "request_too_large");
   });
 
   it("schema violation → 400 naming the field", async () => {
     const bad = await post({ model: "up", messages: [{ role: "wizard", content: "hi" }] });
     expect(bad.status).toBe(400);
-    const j1 = await bad.json();
+    const j1 = await body(bad);
     expectOpenAIError(j1);
     expect(j1.error.param).toBe("messages[0].role");
     const temp = await post({ model: "up", messages: user, temperature: 5 });
-    const j2 = await temp.json();
+    const j2 = await body(temp);
     expect(temp.status).toBe(400);
     expect(j2.error.param).toBe("temperature");
     expect(j2.error.message).toContain("temperature");
     const missing = await post({ messages: user });
-    expect((await missing.json()).error.param).toBe("model");
+    expect((await body(missing)).error.param).toBe("model");
   });
 
   it("unknown model → 404 model_not_found, also via the openai client", async () => {
     const res = await post({ model: "nope", messages: user });
     expect(res.status).toBe(404);
-    expectOpenAIError(await res.json(), "model_not_found");
+    expectOpenAIError(await body(res), "model_not_found");
     await expect(client.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
       status: 404,
       code: "model_not_found",
@@ -76,13 +77,13 @@ describe("client errors", () => {
   it("unknown route → OpenAI-style 404", async () => {
     const res = await fetch(`${gw.baseURL}/embeddings`, { method: "POST", body: "{}" });
     expect(res.status).toBe(404);
-    expectOpenAIError(await res.json(), "unknown_url");
+    expectOpenAIError(await body(res), "unknown_url");
   });
 
   it("bad ecosystem header → 400", async () => {
     const res = await post({ model: "up", messages: user }, { "x-slopguard-ecosystem": "cargo" });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.param).toBe("x-slopguard-ecosystem");
+    expect((await body(res)).error.param).toBe("x-slopguard-ecosystem");
   });
 });
 
@@ -105,7 +106,7 @@ describe("upstream failures", () => {
     const t0 = Date.now();
     const res = await post({ model: "up", messages: user });
     expect(res.status).toBe(504);
-    expectOpenAIError(await res.json(), "upstream_timeout");
+    expectOpenAIError(await body(res), "upstream_timeout");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
   });
 
@@ -132,7 +133,7 @@ describe("upstream failures", () => {
     up.enqueue({ kind: "error", status: 400, message: "max_tokens is too large" });
     const res = await post({ model: "up", messages: user });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toContain("max_tokens is too large");
+    expect((await body(res)).error.message).toContain("max_tokens is too large");
   });
 });
 

@@ -3,7 +3,7 @@
  * each adapter set (the base model, and each configured LoRA) gets its own context
  * with `sequences` parallel sequences, shared through a bounded queue (pool.ts).
  */
-import { getLlama, JinjaTemplateChatWrapper, LlamaChat, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { getLlama, JinjaTemplateChatWrapper, LlamaChat, TokenBias, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, FinishReason } from "../../api/schema.js";
 import type { LocalModelConfig } from "../../config/schema.js";
 import { metrics } from "../../metrics/index.js";
@@ -152,25 +152,20 @@ export class LocalProvider implements Provider {
   /** Generates on a pooled sequence; stops when the caller's signal aborts or the consumer stops reading. */
   private async *run(request: ChatRequest, options: CallOptions) {
     const pool = this.pool(options.adapter);
+    // Build everything that can throw before taking a sequence, so errors never leak one.
+    const history = toChatHistory(request.messages);
+    const sampling = this.sampling(request);
     const slot = await pool.acquire(options.signal);
     const stop = new AbortController();
     const onAbort = () => stop.abort(options.signal.reason);
     options.signal.addEventListener("abort", onAbort, { once: true });
     const events = new AsyncQueue<{ type: "text"; text: string }>();
     let completionTokens = 0;
-    const history = toChatHistory(request.messages);
-    const stopList = request.stop == null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop];
-    const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? this.config.contextSize;
     const done = slot.chat
       .generateResponse(history, {
+        ...sampling,
         signal: stop.signal,
         stopOnAbortSignal: false,
-        maxTokens,
-        ...(request.temperature != null ? { temperature: request.temperature } : {}),
-        ...(request.top_p != null ? { topP: request.top_p } : {}),
-        ...(request.top_k != null ? { topK: request.top_k } : {}),
-        ...(request.seed != null ? { seed: request.seed } : {}),
-        ...(stopList.length ? { customStopTriggers: stopList } : {}),
         onTextChunk: (text) => events.push({ type: "text", text }),
         onToken: (tokens) => void (completionTokens += tokens.length),
       })
@@ -201,6 +196,34 @@ export class LocalProvider implements Provider {
       options.signal.removeEventListener("abort", onAbort);
       pool.release(slot);
     }
+  }
+
+  private sampling(request: ChatRequest) {
+    const stopList = request.stop == null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop];
+    return {
+      maxTokens: request.max_completion_tokens ?? request.max_tokens ?? this.config.contextSize,
+      ...(request.temperature != null ? { temperature: request.temperature } : {}),
+      ...(request.top_p != null ? { topP: request.top_p } : {}),
+      ...(request.top_k != null ? { topK: request.top_k } : {}),
+      ...(request.seed != null ? { seed: request.seed } : {}),
+      ...(stopList.length ? { customStopTriggers: stopList } : {}),
+      ...this.tokenBias(request),
+    };
+  }
+
+  /** OpenAI's `logit_bias` ({token id: -100..100}); -100 bans the token as OpenAI documents. */
+  private tokenBias(request: ChatRequest): { tokenBias?: TokenBias } {
+    const raw = (request as { logit_bias?: unknown }).logit_bias;
+    if (!raw || typeof raw !== "object") return {};
+    const bias = new TokenBias(this.model!.tokenizer);
+    for (const [id, v] of Object.entries(raw as Record<string, unknown>)) {
+      const token = Number(id);
+      if (!Number.isInteger(token) || typeof v !== "number" || v < -100 || v > 100) {
+        throw new ProviderError(`Invalid logit_bias entry '${id}': ${String(v)}`, 400, "invalid_logit_bias");
+      }
+      bias.set(token as never, v <= -100 ? "never" : { logit: v });
+    }
+    return { tokenBias: bias };
   }
 
   private countPrompt(slot: Slot, history: ReturnType<typeof toChatHistory>): number {
