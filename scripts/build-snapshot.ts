@@ -66,7 +66,8 @@ function buildUpm(ranks: Map<string, number>): void {
   }
   const out_: string[] = [];
   for (const [mod, dists] of [...providers].sort((a, b) => byteOrder(a[0], b[0]))) {
-    if (mod.startsWith("_") || dists.some((d) => normalizePypi(d) === normalizePypi(mod))) continue;
+    // Identity covers a module that is itself a provider's name or a popular PyPI project (psycopg2).
+    if (mod.startsWith("_") || ranks.has(normalizePypi(mod)) || dists.some((d) => normalizePypi(d) === normalizePypi(mod))) continue;
     const ranked = dists.filter((d) => ranks.has(normalizePypi(d)));
     ranked.sort((a, b) => ranks.get(normalizePypi(a))! - ranks.get(normalizePypi(b))!);
     const pick = ranked[0] ?? (dists.length === 1 ? dists[0] : undefined);

@@ -40,10 +40,12 @@ function loadModuleMap(dir: string): Map<string, string> {
     const [mod, dist] = l.split("\t");
     if (mod && dist) map.set(mod, dist);
   }
-  // pipreqs is hand-curated, so it wins over upm's derived lists.
-  for (const l of lines(readFileSync(join(dir, "mappings", "pipreqs-mapping.txt"), "utf8"))) {
-    const i = l.indexOf(":");
-    if (i > 0) map.set(l.slice(0, i).trim(), l.slice(i + 1).trim());
+  // pipreqs is hand-curated, so it wins over upm's derived lists; our overrides win over both.
+  for (const file of ["pipreqs-mapping.txt", "overrides.txt"]) {
+    for (const l of lines(readFileSync(join(dir, "mappings", file), "utf8"))) {
+      const i = l.indexOf(":");
+      if (i > 0) map.set(l.slice(0, i).trim(), l.slice(i + 1).trim());
+    }
   }
   return map;
 }

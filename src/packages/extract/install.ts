@@ -74,7 +74,11 @@ const PY_SPEC = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?
 export function pypiNameOfSpec(spec: string): string | undefined {
   const s = spec.trim();
   if (!s || URLISH.test(s) || ARCHIVE.test(s) || /^[./~\\]/.test(s) || s.includes("/") || s.includes("\\")) return undefined;
-  if (/\s@\s|^[^@\s]+\s*@/.test(s)) return undefined; // `name @ url` installs from the URL
+  const at = /^([^@\s]+)\s*@\s*(.*)$/.exec(s);
+  if (at) {
+    // poetry/uv write `name@^1.2`; PEP 508 `name @ url` installs from the URL instead.
+    return /^(?:[\^~<>=!]|\d|latest$)/.test(at[2]!) ? PY_SPEC.exec(at[1]!)?.[1] : undefined;
+  }
   return PY_SPEC.exec(s)?.[1];
 }
 
@@ -109,6 +113,8 @@ function namesOf(tool: Tool): string[] {
     }
     const { token, last } = clean(raw);
     const name = tool.ecosystem === "npm" ? npmNameOfSpec(token) : pypiNameOfSpec(token);
+    // `pip install -U pip` / `npm i -g npm` upgrade the installer itself, not a dependency.
+    if (name && name.toLowerCase() === (tool.ecosystem === "npm" ? "npm" : "pip")) continue;
     if (name) names.push(tool.create ? createPackage(name) : name);
     if (last || tool.npx || tool.create) break; // npx runs one package; the rest are its arguments
   }
@@ -124,18 +130,33 @@ function createPackage(name: string): string {
   return `create-${name}`;
 }
 
+const PROMPT = /^\s*(?:#|\/\/|>|\$|PS>|In \[\d+\]:)?\s*/;
+
+/**
+ * The parts of a line that may hold a command: inline code spans when the line has
+ * them; otherwise the whole line in code, and in prose only a line that starts with one.
+ */
+function spansOf(text: string, prose: boolean): string[] {
+  const inline = [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  if (inline.length) return inline;
+  const bare = text.replace(PROMPT, "");
+  if (!prose) return [bare];
+  const t = tokenize(bare);
+  return t.length && parseTool(t) ? [bare] : [];
+}
+
 /**
  * Scans lines (already joined where a `\` continues them) for install commands.
  * `lineOf` maps an index in `lines` back to a 1-based line in the answer.
  */
-export function findInstalls(lines: string[], firstLine: number, inlineOnly: boolean): InstallHit[] {
+export function findInstalls(lines: string[], firstLine: number, prose: boolean): InstallHit[] {
   const hits: InstallHit[] = [];
   for (let i = 0; i < lines.length; i++) {
     const start = i;
     let text = lines[i]!;
     while (/\\\s*$/.test(text) && i + 1 < lines.length) text = text.replace(/\\\s*$/, " ") + lines[++i]!;
     while (/(?:&&|\|\|)\s*$/.test(text) && i + 1 < lines.length) text += " " + lines[++i]!;
-    const spans = inlineOnly ? [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!) : [text.replace(/^\s*(?:#|\/\/|>|\$|PS>|In \[\d+\]:)\s*/, "")];
+    const spans = spansOf(text, prose);
     for (const span of spans) {
       for (const part of span.split(/&&|\|\||;|\||\bthen\b/)) {
         const tokens = tokenize(part);
