@@ -37,6 +37,16 @@ export const RagConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("rag-index/data"),
   /** Candidates each arm fetches before reciprocal rank fusion. */
   hybridCandidates: z.number().int().positive().max(1000).default(40),
+  /** IVF-PQ search settings (used once the table is big enough to carry an ANN index). */
+  vectorSearch: z
+    .strictObject({
+      nprobes: z.number().int().positive().default(20),
+      /** Re-rank this many times k candidates with exact distances, recovering PQ's recall loss. */
+      refineFactor: z.number().int().positive().default(5),
+      /** Ignore the ANN index and scan every vector (benchmarks, small tables). */
+      exact: z.boolean().default(false),
+    })
+    .default({ nprobes: 20, refineFactor: 5, exact: false }),
   /** RRF constant k in 1/(k + rank); 60 is the value of the original RRF paper. */
   rrfK: z.number().positive().default(60),
 });

@@ -92,7 +92,12 @@ export class RagRetriever implements Retriever {
       hits = await fulltextHits(table, { query, ecosystem: input.ecosystem, limit });
     } else {
       const [vector] = await (this.embedder as Embedder).embed([query]);
-      const vec = await vectorHits(table, { vector: vector as Float32Array, ecosystem: input.ecosystem, limit });
+      const vec = await vectorHits(table, {
+        vector: vector as Float32Array,
+        ecosystem: input.ecosystem,
+        limit,
+        search: this.config.vectorSearch,
+      });
       if (mode === "vector") {
         hits = vec;
       } else {

@@ -67,12 +67,17 @@ const COLUMNS = ["canonical", "package", "ecosystem"];
 
 export async function vectorHits(
   table: lancedb.Table,
-  input: { vector: Float32Array; ecosystem?: Ecosystem; limit: number; refineFactor?: number },
+  input: {
+    vector: Float32Array;
+    ecosystem?: Ecosystem;
+    limit: number;
+    search: { nprobes: number; refineFactor: number; exact: boolean };
+  },
 ): Promise<Hit[]> {
-  let q = table.vectorSearch(input.vector).distanceType("cosine").select(COLUMNS).limit(input.limit);
+  let q = table.vectorSearch(input.vector).distanceType("cosine").select([...COLUMNS, "_distance"]).limit(input.limit);
   const where = ecosystemFilter(input.ecosystem);
   if (where) q = q.where(where);
-  if (input.refineFactor) q = q.refineFactor(input.refineFactor);
+  q = input.search.exact ? q.bypassVectorIndex() : q.nprobes(input.search.nprobes).refineFactor(input.search.refineFactor);
   const rows = (await q.toArray()) as Record<string, unknown>[];
   return rows.map((r) => toHit(r, 1 - Number(r._distance)));
 }
@@ -92,7 +97,7 @@ export async function fulltextHits(
 ): Promise<Hit[]> {
   const text = ftsText(input.query);
   if (!text) return [];
-  let q = table.query().fullTextSearch(text, { columns: ["statement"] }).select(COLUMNS).limit(input.limit);
+  let q = table.query().fullTextSearch(text, { columns: ["statement"] }).select([...COLUMNS, "_score"]).limit(input.limit);
   const where = ecosystemFilter(input.ecosystem);
   if (where) q = q.where(where);
   const rows = (await q.toArray()) as Record<string, unknown>[];
