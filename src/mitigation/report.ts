@@ -15,6 +15,8 @@ export interface SlopguardReport {
   action: VerifyAction;
   /** Verdict on the model's first answer when a mitigation regenerated it. */
   model_verdict?: AnswerVerdict;
+  /** Package totals of the model's first answer, when it was regenerated. */
+  model_totals?: CheckReport["totals"];
   totals: CheckReport["totals"];
   packages: Array<{
     name: string;
@@ -47,7 +49,7 @@ export function buildReport(args: {
     policy: args.policy,
     verdict: report?.verdict ?? "unchecked",
     action: args.action,
-    ...(args.modelReport ? { model_verdict: args.modelReport.verdict } : {}),
+    ...(args.modelReport ? { model_verdict: args.modelReport.verdict, model_totals: args.modelReport.totals } : {}),
     totals: report?.totals ?? EMPTY_TOTALS,
     packages: (report?.packages ?? []).map((p) => ({
       name: p.name,

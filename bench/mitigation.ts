@@ -1,0 +1,208 @@
+/**
+ * npm run bench:mitigation [-- --parts overhead,ttft,testbed --n 200 --profiles default,rag,self-refine,ensemble]
+ *
+ * 1. overhead: latency each mitigation adds beyond upstream time, against a scripted
+ *    upstream with a fixed delay (gateway without mitigations as the baseline).
+ * 2. ttft: time to first token with code-block holding versus pass-through.
+ * 3. testbed: hallucination rate on the testbed GGUF for paper prompts under each
+ *    profile, at the model (first answer) and at the gateway (what the client gets).
+ * Side by side in one process; results also written to bench/results/mitigation.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import OpenAI from "openai";
+import { startGateway, testbedModel, upstreamModel, repoRoot, type TestGateway } from "../test/helpers/gateway.js";
+import { startScriptedUpstream } from "../test/helpers/scripted-upstream.js";
+import { createMitigationPipeline } from "../src/mitigation/index.js";
+import { MitigationConfigSchema } from "../src/mitigation/config.js";
+import { createPackageChecker } from "../src/packages/index.js";
+import { createRetriever, RagConfigSchema } from "../src/rag/index.js";
+import type { Retriever } from "../src/rag/types.js";
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+const parts = (args.get("parts") ?? "overhead,ttft,testbed").split(",");
+const results: Record<string, unknown> = { machine: "2 cores (shared), no GPU", date: new Date().toISOString() };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
+const ms = (x: number) => Math.round(x * 100) / 100;
+const checker = createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });
+
+/** R's retriever on the default index when it is built and loads; otherwise none. */
+async function realRetriever(): Promise<Retriever | undefined> {
+  try {
+    const r = createRetriever(RagConfigSchema.parse({ autoBuild: false }));
+    await r.retrieve({ query: "http client", k: 1 });
+    return r;
+  } catch (err) {
+    console.error(`RAG index not available (${(err as Error).message}); rag/ensemble rows use a fixed 5-statement retriever`);
+    return undefined;
+  }
+}
+
+function fixedRetriever(): Retriever {
+  const s = (p: string, what: string) => ({ statement: `Package ${p} could answer questions about ${what}.`, package: p, ecosystem: "pypi" as const, score: 1 });
+  const list = [s("requests", "HTTP for Humans"), s("httpx", "a next generation HTTP client"), s("click", "composable command line interfaces"), s("numpy", "array computing"), s("pandas", "data analysis")];
+  return { ready: () => true, close: async () => undefined, retrieve: async () => list };
+}
+
+const CODE = (pkgs: string[]) => `Sure.\n\n\`\`\`bash\npip install ${pkgs.join(" ")}\n\`\`\`\n\n\`\`\`python\n${pkgs.map((p) => `import ${p.replace(/-/g, "_")}`).join("\n")}\nprint("ok")\n\`\`\`\n`;
+const roundOf = (body: any) => {
+  const last = body?.messages?.at(-1)?.content ?? "";
+  const m = /fakepkg-r(\d+)-zzqx does not exist/.exec(last);
+  return m ? Number(m[1]) + 1 : 0;
+};
+
+async function overhead(retriever: Retriever) {
+  const D = 25;
+  const N = Number(args.get("overhead-n") ?? 40);
+  const up = await startScriptedUpstream();
+  let fixRound = 0;
+  up.setHandler((body) => {
+    const r = roundOf(body);
+    return { kind: "json", delayMs: D, content: r >= fixRound ? CODE(["requests", "numpy"]) : CODE(["requests", `fakepkg-r${r}-zzqx`]) };
+  });
+  const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
+  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
+  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline } });
+  const run = async (g: TestGateway, model: string, k: number) => {
+    fixRound = k;
+    const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
+    const times: number[] = [];
+    for (let i = 0; i < N + 5; i++) {
+      const t0 = performance.now();
+      await client.chat.completions.create({ model, messages: [{ role: "user", content: "Generate Python code that fetches a web page" }] });
+      if (i >= 5) times.push(performance.now() - t0);
+    }
+    return { median: ms(median(times)), p90: ms(p90(times)) };
+  };
+  const rows: Record<string, unknown>[] = [];
+  const base = await run(none, "up", 0);
+  rows.push({ scenario: "pass-through (no mitigations)", upstreamCalls: 1, ...base, addedMs: 0 });
+  const verify = await run(gw, "up", 0);
+  rows.push({ scenario: "verify (annotate)", upstreamCalls: 1, ...verify, addedMs: ms(verify.median - base.median) });
+  const rag = await run(gw, "up:rag", 0);
+  rows.push({ scenario: "rag + verify", upstreamCalls: 1, ...rag, addedMs: ms(rag.median - base.median) });
+  for (const k of [1, 2, 3]) {
+    const r = await run(gw, "up:self-refine", k);
+    const perRound = (r.median - verify.median) / k;
+    rows.push({ scenario: `self-refine, ${k} round(s) + verify`, upstreamCalls: k + 1, ...r, addedMs: ms(r.median - base.median), perRoundMs: ms(perRound), perRoundBeyondUpstreamMs: ms(perRound - D) });
+  }
+  await none.close();
+  await gw.close();
+  await up.close();
+  console.table(rows);
+  results.overhead = { upstreamDelayMs: D, requestsPerRow: N, rows };
+}
+
+async function ttft() {
+  const N = Number(args.get("ttft-n") ?? 15);
+  const prose = "To fetch a page you send an HTTP GET request and read the body of the response; the library below handles redirects, cookies and encodings for you. ".repeat(2);
+  const answer = `${prose}\n\n${CODE(["requests"])}\nThat is all.`;
+  const chunks: string[] = [];
+  for (let i = 0; i < answer.length; i += 4) chunks.push(answer.slice(i, i + 4));
+  const up = await startScriptedUpstream();
+  up.setHandler(() => ({ kind: "stream", chunks, delayMs: 2 }));
+  const pipeline = createMitigationPipeline({ checker, config: MitigationConfigSchema.parse({}) });
+  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
+  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline } });
+  const run = async (g: TestGateway, model: string) => {
+    const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
+    const first: number[] = [], code: number[] = [], total: number[] = [];
+    for (let i = 0; i < N + 2; i++) {
+      const t0 = performance.now();
+      let f: number | undefined, c: number | undefined, text = "";
+      for await (const chunk of await client.chat.completions.create({ model, stream: true, messages: [{ role: "user", content: "fetch a page" }] })) {
+        const d = chunk.choices[0]?.delta?.content ?? "";
+        if (d && f === undefined) f = performance.now() - t0;
+        text += d;
+        if (c === undefined && text.includes("```")) c = performance.now() - t0;
+      }
+      if (i < 2) continue;
+      first.push(f!); code.push(c!); total.push(performance.now() - t0);
+    }
+    return { ttftMs: ms(median(first)), firstCodeByteMs: ms(median(code)), totalMs: ms(median(total)) };
+  };
+  const base = await run(none, "up");
+  const hold = await run(gw, "up");
+  const all = await run(gw, "up:strict");
+  const rows = [
+    { mode: "pass-through (no mitigations)", ...base, ttftRatio: 1 },
+    { mode: "hold-code (annotate, default)", ...hold, ttftRatio: ms(hold.ttftMs / base.ttftMs) },
+    { mode: "hold-all (block policy)", ...all, ttftRatio: ms(all.ttftMs / base.ttftMs) },
+  ];
+  await none.close();
+  await gw.close();
+  await up.close();
+  console.table(rows);
+  results.ttft = { chunks: chunks.length, chunkDelayMs: 2, answerChars: answer.length, streamsPerRow: N, rows };
+}
+
+function paperPrompts(n: number): string[] {
+  const raw = gunzipSync(readFileSync(`${repoRoot}/data/eval/paper/Python_LLM_AT.json.gz`)).toString("utf8");
+  const out: string[] = [];
+  for (const line of raw.split("\n")) {
+    try {
+      const p = JSON.parse(line);
+      if (typeof p === "string" && p.startsWith("Generate")) out.push(p);
+    } catch {
+      // The file's first line is malformed (several prompts run together).
+    }
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+async function testbed(retriever: Retriever | undefined) {
+  const n = Number(args.get("n") ?? 200);
+  const profiles = (args.get("profiles") ?? "default,rag,self-refine,ensemble").split(",");
+  const prompts = paperPrompts(n);
+  const SYSTEM = "You are a coding assistant that generates Python code to solve the user's request. Include the pip install command for any package you use.";
+  const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
+  const gw = await startGateway({ config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 256 } })] }, services: { pipeline } });
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
+  const rows: Record<string, unknown>[] = [];
+  for (const profile of profiles) {
+    if ((profile === "rag" || profile === "ensemble") && !retriever) {
+      rows.push({ profile, skipped: "no RAG index" });
+      continue;
+    }
+    const acc = { model: { pkgs: 0, bad: 0, answers: 0 }, client: { pkgs: 0, bad: 0, answers: 0 }, rounds: 0, seconds: 0 };
+    const t0 = performance.now();
+    for (const p of prompts) {
+      const r: any = await client.chat.completions.create({ model: `testbed:${profile}`, messages: [{ role: "system", content: SYSTEM }, { role: "user", content: p }] });
+      const sg = r.slopguard;
+      const modelTotals = sg.model_totals ?? sg.totals;
+      acc.model.pkgs += modelTotals.packages; acc.model.bad += modelTotals.not_found; acc.model.answers += modelTotals.not_found > 0 ? 1 : 0;
+      acc.client.pkgs += sg.totals.packages; acc.client.bad += sg.totals.not_found; acc.client.answers += sg.totals.not_found > 0 ? 1 : 0;
+      acc.rounds += sg.mitigations.find((m: any) => m.module === "self-refine")?.data.rounds ?? 0;
+    }
+    acc.seconds = (performance.now() - t0) / 1000;
+    const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
+    rows.push({
+      profile,
+      modelRatePct: pct(acc.model.bad, acc.model.pkgs),
+      modelAnswersWithHalluc: acc.model.answers,
+      clientRatePct: pct(acc.client.bad, acc.client.pkgs),
+      clientAnswersWithHalluc: acc.client.answers,
+      packagesAtClient: acc.client.pkgs,
+      regenerations: acc.rounds,
+      secondsPerPrompt: ms(acc.seconds / prompts.length),
+    });
+    console.table([rows.at(-1)]);
+  }
+  await gw.close();
+  console.table(rows);
+  results.testbed = { prompts: prompts.length, source: "data/eval/paper/Python_LLM_AT.json.gz (first valid 'Generate…' lines)", decoding: "greedy, max_tokens 256", rows };
+}
+
+const retriever = parts.includes("testbed") || parts.includes("overhead") ? await realRetriever() : undefined;
+if (parts.includes("overhead")) await overhead(retriever ?? fixedRetriever());
+if (parts.includes("ttft")) await ttft();
+if (parts.includes("testbed")) await testbed(retriever);
+results.retriever = retriever ? "R's LanceDB index (default config)" : "fixed 5-statement list (index not built)";
+mkdirSync(`${repoRoot}/bench/results`, { recursive: true });
+writeFileSync(`${repoRoot}/bench/results/mitigation.json`, JSON.stringify(results, null, 2));
+await checker.close();
+process.exit(0);
