@@ -8,6 +8,8 @@ import type { Config } from "../config/schema.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
 import type { GatewayState } from "../state/index.js";
+import type { PackageChecker } from "../packages/types.js";
+import type { Retriever } from "../rag/types.js";
 import { bearerAuth } from "./auth.js";
 import { createChatService, type MitigationsFor, type ProfilePipeline } from "./chat-service.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
@@ -20,6 +22,10 @@ import { rateLimit } from "./rate-limit.js";
 export interface GatewayServices {
   config: Config;
   providers: ProviderRegistry;
+  /** P's package checker (also used by the mitigations and the package-check route). */
+  packageChecker?: PackageChecker | undefined;
+  /** R's retriever; undefined when `rag.enabled` is false. */
+  retriever?: Retriever | undefined;
   /** M's mitigation pipeline: resolves the profile and builds its mitigations. */
   pipeline?: ProfilePipeline | undefined;
   /** Overrides the pipeline's mitigation list (tests); no mitigations when both are absent. */

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../util/log.js";
 import { createApp, type GatewayServices } from "./app.js";
 import { createState } from "../state/index.js";
 import { registry } from "../metrics/index.js";
+import { buildChecker, buildPipeline, buildRetriever } from "./services.js";
 import type { Express } from "express";
 
 export interface Gateway {
@@ -27,6 +28,8 @@ export interface BuildOptions {
   overrides?: Partial<GatewayServices>;
   /** Wait for models to load before returning (default true). */
   waitForModels?: boolean;
+  /** Keep the watchlist in memory instead of on disk (tests). */
+  ephemeral?: boolean;
 }
 
 export async function buildGateway(config: Config, options: BuildOptions = {}): Promise<Gateway> {
@@ -45,7 +48,28 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
   const state = overrides.state ?? (await createState({ config: config.state, registry }));
   if (!overrides.state) closers.push(() => state.close());
   const stateCheck = { name: "state", ready: () => true, detail: () => state.health() };
-  const services: GatewayServices = { config, providers, logger, state, ...overrides, readiness: [...(overrides.readiness ?? []), stateCheck] };
+  let checker = overrides.packageChecker;
+  if (!checker) {
+    const built = buildChecker(config, state, { ephemeral: options.ephemeral ?? false });
+    closers.push(() => built.close());
+    checker = built;
+  }
+  const retriever = "retriever" in overrides ? overrides.retriever : buildRetriever(config, logger);
+  if (retriever && !("retriever" in overrides)) closers.push(() => retriever.close());
+  // RAG is optional per request: an index still building is reported, not a reason to refuse traffic.
+  const ragCheck = { name: "rag", ready: () => true, detail: () => (retriever ? { ready: retriever.ready() } : { enabled: false }) };
+  const pipeline = overrides.pipeline ?? buildPipeline(config, { checker, retriever });
+  const services: GatewayServices = {
+    config,
+    providers,
+    logger,
+    state,
+    packageChecker: checker,
+    retriever,
+    pipeline,
+    ...overrides,
+    readiness: [...(overrides.readiness ?? []), stateCheck, ragCheck],
+  };
   let draining = false;
   services.isDraining = () => draining;
   const app = createApp(services);

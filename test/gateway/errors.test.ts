@@ -14,6 +14,8 @@ beforeAll(async () => {
   gw = await startGateway({
     config: { server: { bodyLimitBytes: 2048 }, models: [upstreamModel(up, { apiKey: KEY, timeoutMs: 400 })] },
     logLevel: "debug",
+    // Gateway-core behaviour without mitigations in between; the pipeline has its own test.
+    services: { mitigationsFor: () => [] },
   });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
 });

@@ -25,7 +25,7 @@ let gw: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startGateway({ config: { models: [testbedModel({ sequences: 1, queueLimit: 1 })] } });
+  gw = await startGateway({ config: { models: [testbedModel({ sequences: 1, queueLimit: 1 })] }, services: { mitigationsFor: () => [] } });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ let direct: OpenAI;
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
-  gw = await startGateway({ config: { models: [upstreamModel(up)] } });
+  gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
   viaGateway = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
   direct = new OpenAI({ baseURL: up.baseURL, apiKey: "unused", maxRetries: 0 });
 });

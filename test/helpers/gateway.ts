@@ -10,7 +10,9 @@
  *   await gw.close(); await up.close();
  *
  * `config` is the raw (pre-validation) config; relative paths resolve against the
- * repository root. `services` replaces built services (e.g. `mitigationsFor`).
+ * repository root. `services` replaces built services (e.g. `mitigationsFor`,
+ * `pipeline`, `packageChecker`, `retriever`). The watchlist is in memory and RAG is
+ * disabled unless the config has a `rag` section.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,11 +43,16 @@ export async function startGateway(options: {
   /** Default "silent"; lines are captured in `logs` either way when not silent. */
   logLevel?: LogLevel;
 }): Promise<TestGateway> {
-  const raw = { ...options.config, server: { port: 0, ...(options.config.server as object | undefined) } };
+  // RAG stays off unless a test configures it: building the default index takes minutes.
+  const raw = {
+    rag: { enabled: false },
+    ...options.config,
+    server: { port: 0, ...(options.config.server as object | undefined) },
+  };
   const config = parseConfig(raw, { baseDir: repoRoot, source: "test config" });
   const logs: string[] = [];
   const logger = createLogger({ level: options.logLevel ?? "silent", write: (l) => void logs.push(l) });
-  const gateway = await buildGateway(config, { logger, overrides: options.services ?? {} });
+  const gateway = await buildGateway(config, { logger, overrides: options.services ?? {}, ephemeral: true });
   const server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
   return {
     baseURL: `${server.url}/v1`,
