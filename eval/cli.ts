@@ -1,11 +1,159 @@
-// Placeholder written with the skeleton; the owner of this command replaces it.
+/**
+ * `slopguard eval`: run a config (or flags) against an OpenAI-compatible target,
+ * write results.jsonl as items finish, then report.html / report.md / summary.json.
+ * `--sanity` runs the HumanEval canonical solutions through the sandbox instead.
+ */
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { createPackageChecker } from "../src/packages/index.js";
+import { readEvalConfigFile, parseEvalConfig, type EvalConfig } from "./config.js";
+import { dataEvalDir } from "./datasets.js";
+import { canonicalSanity, loadHumanEval } from "./humaneval.js";
+import { nameIndex } from "./names.js";
+import { writeReport } from "./report/write.js";
+import { runEval } from "./runner.js";
+import { sandboxMode } from "./sandbox.js";
+
+interface Flags {
+  config?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  model?: string[];
+  profile?: string[];
+  profileVia?: "header" | "suffix";
+  dataset?: string[];
+  sample?: string;
+  seed?: string;
+  temperature?: string[];
+  repeats?: string;
+  concurrency?: string;
+  maxTokens?: string;
+  heuristics?: string;
+  out?: string;
+  reportOnly?: boolean;
+  progress: boolean;
+  sanity?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+/** `paper:python`, `testbed:heldout_pypi`, `humaneval:javascript`, or a path to a .jsonl file. */
+export function parseDatasetFlag(v: string): Record<string, string> {
+  const [kind, arg] = v.split(":", 2);
+  if (kind === "paper" || kind === "humaneval") return { kind, language: arg ?? "python" };
+  if (kind === "testbed") return { kind, set: arg ?? "heldout_pypi" };
+  return { kind: "jsonl", path: v };
+}
+
+function flagOverrides(f: Flags): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (f.baseUrl || f.apiKey || f.profileVia) o.target = { baseURL: f.baseUrl, ...(f.apiKey ? { apiKey: f.apiKey } : {}), ...(f.profileVia ? { profileVia: f.profileVia } : {}) };
+  if (f.model) o.models = f.model;
+  if (f.profile) o.profiles = f.profile;
+  if (f.dataset) o.datasets = f.dataset.map(parseDatasetFlag);
+  if (f.sample) o.sample = Number(f.sample);
+  if (f.seed) o.seed = Number(f.seed);
+  if (f.temperature) o.temperatures = f.temperature.map(Number);
+  if (f.repeats) o.repeats = Number(f.repeats);
+  if (f.concurrency) o.concurrency = Number(f.concurrency);
+  if (f.maxTokens) {
+    const [code, list] = f.maxTokens.split(",").map(Number);
+    o.maxTokens = { code, list: list ?? 64 };
+  }
+  if (f.heuristics) o.heuristics = f.heuristics.split(",");
+  if (f.out) o.out = f.out;
+  return o;
+}
+
+function loadConfig(f: Flags): EvalConfig {
+  const o = flagOverrides(f);
+  if (f.config) {
+    const base = readEvalConfigFile(f.config);
+    // Flags win over the file; the target merges field by field.
+    const target = { ...((base.target as object) ?? {}), ...Object.fromEntries(Object.entries((o.target as object) ?? {}).filter(([, v]) => v !== undefined)) };
+    return parseEvalConfig({ ...base, ...o, target });
+  }
+  return parseEvalConfig(o);
+}
+
+async function sanity(): Promise<void> {
+  const dir = join(dataEvalDir(), "humaneval");
+  let ok = true;
+  for (const [file, lang] of [["HumanEval.jsonl.gz", "python"], ["humaneval_js.jsonl.gz", "javascript"]] as const) {
+    const r = await canonicalSanity(loadHumanEval(join(dir, file), lang), { concurrency: 2 });
+    ok &&= r.ok;
+    console.log(`${lang}: ${r.passed}/${r.total} canonical solutions pass in ${(r.wallMs / 1000).toFixed(1)} s (${r.sandbox}); failed: ${r.failed.join(", ") || "none"}; expected failures: ${r.expectedFailures.join(", ") || "none"}; excluded: ${r.excluded.join(", ") || "none"} -> ${r.ok ? "OK" : "UNEXPECTED"}`);
+  }
+  if (!ok) process.exitCode = 1;
+}
+
+export async function evalCommand(f: Flags, argv: string[] = process.argv): Promise<void> {
+  if (f.sanity) return sanity();
+  const cfg = loadConfig(f);
+  const outDir = resolve(cfg.out);
+  const checker = createPackageChecker({ config: cfg.packages, watchlist: "memory" });
+  const t0 = performance.now();
+  let wall = 0;
+  try {
+    if (!f.reportOnly) {
+      const ac = new AbortController();
+      const onSig = () => ac.abort();
+      process.once("SIGINT", onSig);
+      const r = await runEval(cfg, { checker, progress: f.progress, signal: ac.signal });
+      process.off("SIGINT", onSig);
+      wall = r.wallMs / 1000;
+      console.error(`eval: ${r.ran} items run, ${r.skipped} already done (resumed), ${r.errors} failed, ${wall.toFixed(1)} s -> ${r.resultsPath}`);
+    }
+    const snap = checker.snapshot;
+    const index = nameIndex({ pypi: snap.pypi.names, npm: snap.npm.names });
+    const needsSandbox = cfg.datasets.some((d) => d.kind === "humaneval");
+    const { files, summary } = writeReport({
+      outDir,
+      cfg,
+      index,
+      meta: {
+        title: `slopguard eval: ${cfg.models.join(", ")} × ${cfg.profiles.join(", ")}`,
+        target: cfg.target.baseURL,
+        command: `slopguard eval ${argv.slice(argv.indexOf("eval") + 1).join(" ")}`.trim(),
+        ...(needsSandbox ? { sandbox: sandboxMode() } : {}),
+        ...(f.reportOnly ? {} : { wallSeconds: wall || (performance.now() - t0) / 1000 }),
+      },
+    });
+    if (summary.overall) console.log(`hallucination rate ${(summary.overall.rate.rate * 100).toFixed(2)}% (${summary.overall.rate.num}/${summary.overall.rate.den}) over ${summary.records} items`);
+    console.log(`report: ${files.join(", ")}`);
+  } finally {
+    await checker.close();
+  }
+}
 
 export function registerEval(program: Command): void {
   program
     .command("eval")
-    .description("Run an evaluation")
-    .action(() => {
-      throw new Error("`slopguard eval` is not implemented yet");
+    .description("Measure package hallucinations and HumanEval pass@1 against any OpenAI-compatible endpoint")
+    .option("-c, --config <file>", "eval config (YAML), e.g. eval/configs/testbed-mitigations.yaml")
+    .option("--base-url <url>", "target base URL (slopguard or a model server), e.g. http://127.0.0.1:8080/v1")
+    .option("--api-key <key>", "target API key")
+    .option("-m, --model <names>", "model(s), comma-separated or repeated", collect)
+    .option("-p, --profile <names>", "mitigation profile(s); 'none' sends no profile", collect)
+    .option("--profile-via <how>", "header (X-Slopguard-Profile) or suffix (model:profile)")
+    .option("-d, --dataset <specs>", "paper:python|javascript, testbed:<set>, humaneval:python|javascript, or a .jsonl path", collect)
+    .option("-n, --sample <n>", "prompts per dataset (seeded sample)")
+    .option("--seed <n>", "sample seed")
+    .option("-t, --temperature <values>", "code temperature(s), comma-separated", collect)
+    .option("-r, --repeats <n>", "runs per prompt (persistence needs ≥ 2; the paper used 10 reruns)")
+    .option("-j, --concurrency <n>", "requests in flight")
+    .option("--max-tokens <code,list>", "max tokens for code and list answers (default 2048,64)")
+    .option("--heuristics <list>", "h1,h2,h3")
+    .option("-o, --out <dir>", "run folder (results.jsonl and reports); rerun to resume")
+    .option("--report-only", "only (re)write the reports from results.jsonl")
+    .option("--no-progress", "no progress bar")
+    .option("--sanity", "run the HumanEval canonical solutions through the sandbox and exit")
+    .action(async (f: Flags) => {
+      try {
+        await evalCommand(f);
+      } catch (err) {
+        console.error(`slopguard eval: ${(err as Error).message}`);
+        process.exitCode = 2;
+      }
     });
 }
