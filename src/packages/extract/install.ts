@@ -3,6 +3,7 @@
  * pnpm, bun, npx) and strips flags, versions, extras, URLs, paths and git refs.
  */
 import type { PackageEcosystem } from "../types.js";
+import { isValidNpmName } from "../names.js";
 
 export interface InstallHit {
   name: string;
@@ -89,7 +90,8 @@ export function npmNameOfSpec(spec: string): string | undefined {
   if (alias) return alias[1];
   if (!s || URLISH.test(s) || ARCHIVE.test(s) || /^[./~\\]/.test(s)) return undefined;
   const m = /^(@[^@/\s]+\/[^@/\s]+|[^@/\s]+)(?:@[^\s]*)?$/.exec(s);
-  return m?.[1];
+  // Anything npm would refuse (`!zod`, `=3.0.*`) is a parsing artefact, not a package.
+  return m?.[1] && isValidNpmName(m[1]) ? m[1] : undefined;
 }
 
 /** Cleans a token written in prose or comments: trailing punctuation, markdown emphasis. */

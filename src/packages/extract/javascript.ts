@@ -3,7 +3,7 @@
  * export-from) and package.json dependency blocks → npm package names.
  */
 import { npmNameOfSpec } from "./install.js";
-import { npmPackageOfSpecifier } from "../names.js";
+import { isValidNpmName, npmPackageOfSpecifier } from "../names.js";
 
 export interface JsHit {
   name: string;
@@ -35,7 +35,7 @@ export function findJsImports(lines: string[], firstLine: number, builtins: Set<
       const spec = m[2]!;
       if (!isExternal(spec)) continue;
       const name = npmPackageOfSpecifier(spec);
-      if (builtins.has(name) || builtins.has(name.split("/")[0]!)) continue;
+      if (builtins.has(name) || builtins.has(name.split("/")[0]!) || !isValidNpmName(name)) continue;
       hits.push({ name, specifier: spec, line: firstLine + lineIndex(starts, m.index! + m[0].indexOf(spec)) });
     }
   }
@@ -76,7 +76,7 @@ export function findPackageJsonDeps(lines: string[], firstLine: number): JsHit[]
       const aliased = value.startsWith("npm:") ? npmNameOfSpec(`${key}@${value}`) : undefined;
       const local = /^(?:file:|link:|workspace:|portal:|git|https?:|github:|\.|\/)/.test(value) || /^[^@\s]+\/[^@\s]+$/.test(value);
       const name = aliased ?? (local ? undefined : key);
-      if (name) hits.push({ name, specifier: key, line: firstLine + i });
+      if (name && isValidNpmName(name)) hits.push({ name, specifier: key, line: firstLine + i });
     }
     for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, "")) {
       if (ch === "{") depth++;
