@@ -60,6 +60,8 @@ function bwrapArgs(limits: SandboxLimits): string[] {
   const args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"];
   for (const d of RO_DIRS) if (existsSync(d)) args.push("--ro-bind", d, d);
   args.push("--proc", "/proc", "--dev", "/dev", "--size", String(limits.tmpfsBytes), "--tmpfs", "/tmp");
+  // bwrap's own root is a scratch tmpfs (where /etc etc. are created); make it read-only too.
+  args.push("--remount-ro", "/");
   args.push("--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp");
   return args;
 }
