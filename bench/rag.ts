@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildIndex } from "../rag-index/build.js";
-import { progressPrinter } from "../rag-index/cli.js";
+import { progressPrinter } from "../rag-index/progress.js";
 import { RagConfigSchema, resolveRagPaths, type RagConfig } from "../src/rag/config.js";
 import { loadEmbedder } from "../src/rag/embedder.js";
 import { createRetriever } from "../src/rag/index.js";

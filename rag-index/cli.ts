@@ -3,7 +3,6 @@
  * progress bar, prints the top-k statements for a prompt, shows the manifest.
  */
 import path from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { z } from "zod";
 import { loadConfig } from "../src/config/load.js";
@@ -11,9 +10,10 @@ import { RagConfigSchema, resolveRagPaths, type RagConfig } from "../src/rag/con
 import { createRetriever } from "../src/rag/index.js";
 import { connectIndex } from "../src/rag/store.js";
 import { projectRoot } from "../src/util/paths.js";
-import { buildIndex, type BuildProgress } from "./build.js";
+import { buildIndex } from "./build.js";
 import { generateQuestions } from "./generator.js";
 import { readManifest } from "./manifest.js";
+import { progressPrinter } from "./progress.js";
 
 const CommonOptions = z.object({
   config: z.string().optional(),
@@ -34,25 +34,6 @@ function ragConfig(raw: unknown): { rag: RagConfig; configPath?: string } {
     embedder: { ...base.embedder, model: o.model ? (cwdPath(o.model) as string) : base.embedder.model },
   };
   return { rag: resolveRagPaths(rag, projectRoot()), configPath: o.config };
-}
-
-/** A progress bar with ETA on a terminal, plain lines otherwise (CI logs). */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: BuildProgress) => void {
-  const bar = new cliProgress.SingleBar(
-    { format: "{phase} [{bar}] {percentage}% | {value}/{total} statements | ETA {eta_formatted}", stream, noTTYOutput: true, notTTYSchedule: 10_000 },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return (p) => {
-    if (p.phase === "embed") {
-      if (!started) bar.start(p.total, p.done, { phase: "embedding" });
-      else bar.update(p.done, { phase: "embedding" });
-      started = true;
-    } else if (p.done === 0) {
-      if (started) bar.stop();
-      stream.write("creating full-text, ecosystem and vector indexes…\n");
-    }
-  };
 }
 
 const BuildOptions = z.object({

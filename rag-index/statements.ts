@@ -55,21 +55,27 @@ export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEnt
 const BOILERPLATE =
   /^(an?|the)?\s*(simple|small|tiny|minimal|lightweight|fast|easy|modern|pure|high[- ]performance|powerful)?[\s,]*(python|python ?3|javascript|js|node(\.js)?|typescript|react|vue)?\s*(library|package|module|tool|toolkit|utility|wrapper|plugin|implementation|sdk|framework|helpers?|utilities)\s+(for|to|that|which|providing|with)\s+/i;
 
-function lowerFirst(s: string): string {
-  // Keep acronyms and product names ("AWS", "PyTorch") as written.
-  return /^[A-Z]([a-z]|\s)/.test(s) && !/^[A-Z][a-z]+[A-Z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
+function sentence(name: string, about: string): string {
+  // Summary kept as written (no re-casing): the testbed model was trained on exactly this form.
+  return `Package ${name} could answer questions about ${about.replace(/[.\s]+$/, "")}.`;
 }
 
-function sentence(name: string, about: string): string {
-  return `Package ${name} could answer questions about ${lowerFirst(about).replace(/[.\s]+$/, "")}.`;
+/**
+ * The summary's first sentence, at most 22 words: the same cut the testbed used for
+ * its RAG statements, so the canonical statement reads like its training data.
+ */
+export function firstSentence(summary: string): string {
+  const m = /[.!?](\s|$)/.exec(summary);
+  const s = m && m.index > 15 ? summary.slice(0, m.index) : summary;
+  return s.split(" ").slice(0, 22).join(" ");
 }
 
 /** Variant texts for one package; the first is the canonical statement. */
 export function variantsFor(entry: PackageEntry, extra: string[] = []): string[] {
-  const canonical = sentence(entry.name, entry.summary);
+  const canonical = sentence(entry.name, firstSentence(entry.summary));
   const core = entry.summary.replace(BOILERPLATE, "");
   const lang = LANGUAGE[entry.ecosystem];
-  const out = [canonical, sentence(entry.name, `${core}, in ${lang}`)];
+  const out = [canonical, sentence(entry.name, entry.summary), sentence(entry.name, `${core}, in ${lang}`)];
   const clauses = entry.summary
     .split(/(?<=[.;!?])\s+|\s+[-–—]\s+|:\s+/)
     .map((c) => c.trim())

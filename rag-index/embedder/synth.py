@@ -42,8 +42,6 @@ def read(path, eco):
 
 def statement(p):
     s = p["summary"].rstrip(". ")
-    if re.match(r"^[A-Z]([a-z]|\s)", s) and not re.match(r"^[A-Z][a-z]+[A-Z]", s):
-        s = s[0].lower() + s[1:]
     return f"Package {p['name']} could answer questions about {s}."
 
 def perturb(task, rng):

@@ -4,6 +4,7 @@
  */
 import { buildIndex, type BuildProgress } from "../../rag-index/build.js";
 import { readManifest, type Manifest } from "../../rag-index/manifest.js";
+import { progressPrinter } from "../../rag-index/progress.js";
 import { projectRoot } from "../util/paths.js";
 import { resolveRagPaths, type RagConfig } from "./config.js";
 import { RagRetriever, type RetrieverDeps } from "./retriever.js";
@@ -32,7 +33,8 @@ export interface EnsureIndexResult {
 /**
  * Builds the index when it is missing or half-built (resuming), and leaves a
  * complete one alone even if the data changed since: rebuilding 90k embeddings
- * at start-up is the operator's call (`slopguard rag-index build`).
+ * at start-up is the operator's call (`slopguard rag-index build`). Progress goes
+ * to stderr as a bar with ETA unless the caller passes its own `onProgress`.
  */
 export async function ensureIndex(
   config: RagConfig,
@@ -42,6 +44,6 @@ export async function ensureIndex(
   const db = await connectIndex(config);
   const existing = await readManifest(db).finally(() => db.close());
   if (existing?.complete && existing.table === config.table) return { built: false, manifest: existing };
-  const result = await buildIndex({ config, onProgress: opts.onProgress });
+  const result = await buildIndex({ config, onProgress: opts.onProgress ?? progressPrinter() });
   return { built: !result.skipped, manifest: result.manifest };
 }
