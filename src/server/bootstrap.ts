@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../util/log.js";
 import { createApp, type GatewayServices } from "./app.js";
 import { createState } from "../state/index.js";
 import { registry } from "../metrics/index.js";
-import { buildChecker, buildPipeline, buildRetriever } from "./services.js";
+import { buildChecker, buildPipeline, buildRetriever, type LazyRetriever } from "./services.js";
 import type { Express } from "express";
 
 export interface Gateway {
@@ -57,7 +57,7 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
   const retriever = "retriever" in overrides ? overrides.retriever : buildRetriever(config, logger);
   if (retriever && !("retriever" in overrides)) closers.push(() => retriever.close());
   // RAG is optional per request: an index still building is reported, not a reason to refuse traffic.
-  const ragCheck = { name: "rag", ready: () => true, detail: () => (retriever ? { ready: retriever.ready() } : { enabled: false }) };
+  const ragCheck = { name: "rag", ready: () => true, detail: () => (retriever ? ("status" in retriever ? (retriever as LazyRetriever).status() : { ready: retriever.ready() }) : { enabled: false }) };
   const pipeline = overrides.pipeline ?? buildPipeline(config, { checker, retriever });
   const services: GatewayServices = {
     config,

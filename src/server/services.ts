@@ -8,12 +8,13 @@ import { registry } from "../metrics/index.js";
 import { createMitigationPipeline, type MitigationPipeline } from "../mitigation/index.js";
 import { createPackageChecker, type SlopguardPackageChecker } from "../packages/index.js";
 import { resolveRagPaths } from "../rag/config.js";
-import { createRetriever, ensureIndex } from "../rag/index.js";
+import { createRetriever } from "../rag/index.js";
 import type { PackageChecker } from "../packages/types.js";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "../rag/types.js";
 import type { GatewayState } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import { projectRoot } from "../util/paths.js";
+import { buildIndexInChild, indexIsComplete } from "./rag-build.js";
 
 export function buildChecker(config: Config, state: GatewayState, options: { ephemeral?: boolean }): SlopguardPackageChecker {
   const watchlist = state.shared?.watchlist ?? (options.ephemeral ? "memory" : undefined);
@@ -33,11 +34,12 @@ export class LazyRetriever implements Retriever {
   private failure: Error | undefined;
   private readonly opening: Promise<Retriever>;
 
-  constructor(open: () => Promise<Retriever>) {
+  constructor(open: () => Promise<Retriever>, onError?: (err: Error) => void) {
     this.opening = open().then(
       (r) => (this.inner = r),
       (err: Error) => {
         this.failure = err;
+        onError?.(err);
         throw err;
       },
     );
@@ -66,16 +68,12 @@ export function buildRetriever(config: Config, logger: Logger): LazyRetriever | 
   if (!config.rag.enabled) return undefined;
   const rag = resolveRagPaths(config.rag, projectRoot());
   return new LazyRetriever(async () => {
-    if (rag.autoBuild) {
-      const t0 = performance.now();
-      const { built } = await ensureIndex(rag);
-      if (built) logger.info("rag index built", { indexUri: rag.indexUri, ms: Math.round(performance.now() - t0) });
-    }
+    if (rag.autoBuild && !(await indexIsComplete(rag))) await buildIndexInChild(rag, logger);
     const retriever = createRetriever(rag);
     await retriever.whenReady();
     logger.info("rag retriever ready", { indexUri: rag.indexUri });
     return retriever;
-  });
+  }, (err) => logger.warn("rag unavailable; the rag mitigation fails open", { err }));
 }
 
 export function buildPipeline(config: Config, deps: { checker: PackageChecker; retriever: Retriever | undefined }): MitigationPipeline {
