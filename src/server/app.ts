@@ -17,6 +17,7 @@ import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
+import { packagesRouter } from "./routes/packages.js";
 import { rateLimit } from "./rate-limit.js";
 
 export interface GatewayServices {
@@ -62,6 +63,7 @@ export function createApp(services: GatewayServices): Express {
     mitigationsFor: services.mitigationsFor,
   });
   app.post("/v1/chat/completions", chatCompletions(chat));
+  if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);
   app.use(errorHandler);
