@@ -33,7 +33,8 @@ function cliCommand(): string[] {
   return ["--import", "tsx", path.join(root, "src", "cli.ts")];
 }
 
-export function buildIndexInChild(rag: RagConfig, logger: Logger): Promise<void> {
+/** Resolves when the child built the index; `signal` (gateway shutdown) kills it. */
+export function buildIndexInChild(rag: RagConfig, logger: Logger, signal: AbortSignal): Promise<void> {
   const args = [...cliCommand(), "rag-index", "build", "--index", rag.indexUri, "--data", rag.dataDir, "--model", rag.embedder.model];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -48,9 +49,12 @@ export function buildIndexInChild(rag: RagConfig, logger: Logger): Promise<void>
     child.stderr.on("data", (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
     const stop = () => child.kill("SIGTERM");
     process.once("exit", stop);
+    signal.addEventListener("abort", stop, { once: true });
     child.once("error", reject);
     child.once("exit", (code) => {
       process.off("exit", stop);
+      signal.removeEventListener("abort", stop);
+      if (signal.aborted) return reject(new Error("rag index build stopped: the gateway is shutting down"));
       if (code === 0) {
         logger.info("rag index built", { ms: Math.round(performance.now() - t0) });
         resolve();

@@ -34,8 +34,10 @@ export class LazyRetriever implements Retriever {
   private failure: Error | undefined;
   private readonly opening: Promise<Retriever>;
 
-  constructor(open: () => Promise<Retriever>, onError?: (err: Error) => void) {
-    this.opening = open().then(
+  private readonly closing = new AbortController();
+
+  constructor(open: (signal: AbortSignal) => Promise<Retriever>, onError?: (err: Error) => void) {
+    this.opening = open(this.closing.signal).then(
       (r) => (this.inner = r),
       (err: Error) => {
         this.failure = err;
@@ -59,6 +61,7 @@ export class LazyRetriever implements Retriever {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     const r = await this.opening.catch(() => undefined);
     await r?.close();
   }
@@ -67,8 +70,8 @@ export class LazyRetriever implements Retriever {
 export function buildRetriever(config: Config, logger: Logger): LazyRetriever | undefined {
   if (!config.rag.enabled) return undefined;
   const rag = resolveRagPaths(config.rag, projectRoot());
-  return new LazyRetriever(async () => {
-    if (rag.autoBuild && !(await indexIsComplete(rag))) await buildIndexInChild(rag, logger);
+  return new LazyRetriever(async (signal) => {
+    if (rag.autoBuild && !(await indexIsComplete(rag))) await buildIndexInChild(rag, logger, signal);
     const retriever = createRetriever(rag);
     await retriever.whenReady();
     logger.info("rag retriever ready", { indexUri: rag.indexUri });
