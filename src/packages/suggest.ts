@@ -1,9 +1,12 @@
 /**
  * Nearest valid name ("did you mean") by edit distance. A naive scan of 886k names
- * costs ~100+ ms; this index prunes exactly (no missed matches within maxDistance):
- * names are grouped by length (|len a − len b| ≤ d), then a 32-bit "which characters
- * occur" mask rejects any name whose character set differs in more than 2d places
- * (one edit changes at most two bits), and only survivors get a real Levenshtein.
+ * costs hundreds of ms; this index prunes exactly (no missed matches within d):
+ * - names are grouped by length (|len a − len b| ≤ d);
+ * - "which characters occur" and "which occur twice or more" masks: one edit flips at
+ *   most two of those bits, so more than 2d differing bits rules a name out;
+ * - a 32-bit hashed bigram mask: one edit removes at most two bigrams and adds two, so
+ *   more than 4d differing bits rules it out (hash collisions only weaken the filter);
+ * and only the survivors get a real Levenshtein.
  */
 import { distance } from "fastest-levenshtein";
 
@@ -28,9 +31,24 @@ function charBit(c: number): number {
 }
 
 export function charMask(s: string): number {
-  let m = 0;
-  for (let i = 0; i < s.length; i++) m |= 1 << charBit(s.charCodeAt(i));
-  return m >>> 0;
+  return signature(s)[0];
+}
+
+/** [characters present, characters present ≥ 2 times, hashed bigrams]. */
+export function signature(s: string): [number, number, number] {
+  let once = 0;
+  let twice = 0;
+  let bigrams = 0;
+  let prev = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const bit = 1 << charBit(c);
+    if (once & bit) twice |= bit;
+    once |= bit;
+    if (prev >= 0) bigrams |= 1 << (Math.imul(prev * 131 + c, 0x9e3779b1) >>> 27);
+    prev = c;
+  }
+  return [once >>> 0, twice >>> 0, bigrams >>> 0];
 }
 
 function popcount(x: number): number {
@@ -45,6 +63,8 @@ export class NameIndex {
   /** Source indices grouped by name length; bucket L is ids[start[L]..start[L+1]). */
   private readonly ids: Uint32Array;
   private readonly masks: Uint32Array;
+  private readonly twice: Uint32Array;
+  private readonly bigrams: Uint32Array;
   private readonly start: Uint32Array;
   readonly buildMs: number;
 
@@ -65,10 +85,15 @@ export class NameIndex {
     const fill = this.start.slice();
     this.ids = new Uint32Array(keep.length);
     this.masks = new Uint32Array(keep.length);
+    this.twice = new Uint32Array(keep.length);
+    this.bigrams = new Uint32Array(keep.length);
     keep.forEach((id, k) => {
       const pos = fill[lens[k]!]!++;
       this.ids[pos] = id;
-      this.masks[pos] = charMask(source.at(id));
+      const [once, twice, bigrams] = signature(source.at(id));
+      this.masks[pos] = once;
+      this.twice[pos] = twice;
+      this.bigrams[pos] = bigrams;
     });
     this.buildMs = performance.now() - t0;
   }
@@ -80,12 +105,13 @@ export class NameIndex {
   /** All names within `maxDistance` of `query`, excluding the query itself. */
   within(query: string, maxDistance: number): Match[] {
     const out: Match[] = [];
-    const qm = charMask(query);
+    const [qm, q2, qb] = signature(query);
     const lo = Math.max(0, query.length - maxDistance);
     const hi = Math.min(MAX_LEN, query.length + maxDistance);
     for (let len = lo; len <= hi; len++) {
       for (let p = this.start[len]!, end = this.start[len + 1]!; p < end; p++) {
-        if (popcount((this.masks[p]! ^ qm) >>> 0) > 2 * maxDistance) continue;
+        if (popcount((this.masks[p]! ^ qm) >>> 0) + popcount((this.twice[p]! ^ q2) >>> 0) > 2 * maxDistance) continue;
+        if (popcount((this.bigrams[p]! ^ qb) >>> 0) > 4 * maxDistance) continue;
         const name = this.source.at(this.ids[p]!);
         if (name === query) continue;
         const d = distance(query, name);
