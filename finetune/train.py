@@ -14,6 +14,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 
@@ -69,6 +70,24 @@ def seed_everything(seed):
     # Deterministic kernels: the same data, config and seed give the same adapter on the same machine.
     torch.use_deterministic_algorithms(True, warn_only=True)
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def normalize_prompt(text):
+    """Same rule as normalizePrompt in finetune/heldout.ts."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def guard_heldout(rows, hashes_path):
+    """Refuses to train when any row's user prompt is an eval prompt (the hashes `finetune data` wrote)."""
+    if not hashes_path or not os.path.exists(hashes_path):
+        return 0
+    with open(hashes_path) as f:
+        held = {line.strip() for line in f if line.strip()}
+    for r in rows:
+        for m in r["messages"]:
+            if m["role"] == "user" and hashlib.sha256(normalize_prompt(m["content"]).encode()).hexdigest()[:32] in held:
+                raise SystemExit(f"refusing to train: a training prompt is a held-out eval prompt: {m['content'][:80]!r}")
+    return len(held)
 
 
 def encode_examples(tok, rows, max_length):
@@ -136,7 +155,7 @@ def load_model(cfg, device):
     return tok, model, dtype
 
 
-def train(cfg, data_path, out_dir):
+def train(cfg, data_path, out_dir, heldout_hashes=None):
     seed_everything(cfg["seed"])
     if cfg["threads"]:
         torch.set_num_threads(cfg["threads"])
@@ -144,9 +163,11 @@ def train(cfg, data_path, out_dir):
     with open(data_path, "rb") as f:
         raw = f.read()
     rows = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
-    for r in rows:
-        if r.get("split", "train") != "train":
-            raise SystemExit("refusing to train: the data file holds rows whose split is not 'train'")
+    if heldout_hashes is None:
+        heldout_hashes = os.path.join(os.path.dirname(os.path.abspath(data_path)), "heldout_hashes.txt")
+    if any(r.get("split", "train") != "train" for r in rows):
+        raise SystemExit("refusing to train: the data file holds rows whose split is not 'train'")
+    n_held = guard_heldout(rows, heldout_hashes)
     tok, model, dtype = load_model(cfg, device)
     examples, skipped = encode_examples(tok, rows, cfg["max_length"])
     if not examples:
@@ -190,7 +211,7 @@ def train(cfg, data_path, out_dir):
     summary = {
         "base": cfg["base"], "device": device.type, "dtype": str(dtype).replace("torch.", ""),
         "config": cfg, "data": data_path, "data_sha256": hashlib.sha256(raw).hexdigest(),
-        "rows": len(rows), "examples": len(examples), "skipped": skipped, "steps": total,
+        "rows": len(rows), "heldout_prompts_guarded": n_held, "examples": len(examples), "skipped": skipped, "steps": total,
         "epochs": round(total / steps_per_epoch, 3), "trainable_params": n_train,
         "first_loss": log[0]["loss"], "final_loss": log[-1]["loss"],
         "final_loss_mean_last10": round(sum(r["loss"] for r in log[-10:]) / len(log[-10:]), 5),
@@ -211,9 +232,10 @@ def main():
     ap.add_argument("--base", help="HF checkpoint folder (overrides the config)")
     ap.add_argument("--max-steps", type=int, dest="max_steps")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--heldout-hashes", help="held-out prompt hashes (default: heldout_hashes.txt beside --data)")
     a = ap.parse_args()
     cfg = load_config(a.config, {"base": a.base, "max_steps": a.max_steps, "seed": a.seed})
-    train(cfg, a.data, a.out)
+    train(cfg, a.data, a.out, a.heldout_hashes)
 
 
 if __name__ == "__main__":
