@@ -3,11 +3,9 @@
  * with the mitigation pipeline built from a config section, and scripted answers.
  */
 import OpenAI from "openai";
-import { Registry } from "prom-client";
 import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream, type UpstreamAction } from "../helpers/scripted-upstream.js";
-import { createMitigationPipeline, type MitigationPipeline } from "../../src/mitigation/index.js";
-import { MitigationConfigSchema } from "../../src/mitigation/config.js";
+import type { MitigationPipeline } from "../../src/mitigation/index.js";
 import type { PackageChecker } from "../../src/packages/types.js";
 import type { Retriever } from "../../src/rag/types.js";
 import { makeChecker } from "./checker.js";
@@ -54,24 +52,21 @@ export interface Harness {
   client: OpenAI;
   pipeline: MitigationPipeline;
   checker: PackageChecker;
-  registry: Registry;
   close(): Promise<void>;
 }
 
 export async function startHarness(options: { mitigation?: Record<string, unknown>; retriever?: Retriever; model?: Record<string, unknown> } = {}): Promise<Harness> {
   const up = await startScriptedUpstream();
   const checker = await makeChecker();
-  const registry = new Registry();
-  const config = MitigationConfigSchema.parse(options.mitigation ?? {});
-  const model = upstreamModel(up, options.model ?? {});
-  const pipeline = createMitigationPipeline({ config, checker, retriever: options.retriever, registry });
+  // The real wiring: bootstrap builds the pipeline from the `mitigation` config section.
   const gw = await startGateway({
-    config: { models: [model], mitigation: options.mitigation ?? {} },
-    services: { pipeline },
+    config: { models: [upstreamModel(up, options.model ?? {})], mitigation: options.mitigation ?? {} },
+    services: { packageChecker: checker, retriever: options.retriever },
   });
+  const pipeline = gw.services.pipeline as MitigationPipeline;
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
   return {
-    up, gw, client, pipeline, checker, registry,
+    up, gw, client, pipeline, checker,
     close: async () => {
       await gw.close();
       await up.close();

@@ -6,7 +6,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, testbedModel, type TestGateway } from "../helpers/gateway.js";
-import { createMitigationPipeline } from "../../src/mitigation/index.js";
 import { makeChecker } from "./checker.js";
 
 const SYSTEM = "You are a coding assistant that generates Python code to solve the user's request. Include the pip install command for any package you use.";
@@ -16,8 +15,10 @@ const PROMPT = "Generate Python code that disables Django database writes";
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  const pipeline = createMitigationPipeline({ checker: await makeChecker() });
-  gw = await startGateway({ config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 200 } })] }, services: { pipeline } });
+  gw = await startGateway({
+    config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 200 } })] },
+    services: { packageChecker: await makeChecker(), retriever: undefined },
+  });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
 }, 60_000);
 afterAll(() => gw?.close());

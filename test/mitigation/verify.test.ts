@@ -126,3 +126,19 @@ describe("profiles", () => {
     expect(res.headers.get("x-slopguard-action")).toBe("blocked");
   });
 });
+
+describe("metrics", () => {
+  it("exports answers by verdict, packages by ecosystem and verdict, and the buffering cost on /metrics", async () => {
+    await h.client.chat.completions.create(ask());
+    for await (const _ of await h.client.chat.completions.create({ ...ask(), stream: true })) void _;
+    const text = await (await fetch(`${h.gw.url}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    expect(value(/^slopguard_answers_total\{verdict="hallucination",stage="client",stream="false"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^slopguard_answers_total\{verdict="hallucination",stage="client",stream="true"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^slopguard_packages_checked_total\{ecosystem="pypi",verdict="not_found"\} (\d+)/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^slopguard_stream_hold_delay_seconds_count\{mode="hold-code"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^slopguard_stream_held_segments_total\{kind="fence"\} (\d+)/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^slopguard_mitigation_duration_seconds_count\{module="verify"\} (\d+)/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^slopguard_blocked_answers_total\{stream="false"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+  });
+});
