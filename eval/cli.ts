@@ -3,6 +3,7 @@
  * write results.jsonl as items finish, then report.html / report.md / summary.json.
  * `--sanity` runs the HumanEval canonical solutions through the sandbox instead.
  */
+import { setMaxListeners } from "node:events";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { createPackageChecker } from "../src/packages/index.js";
@@ -97,6 +98,8 @@ export async function evalCommand(f: Flags, argv: string[] = process.argv): Prom
   try {
     if (!f.reportOnly) {
       const ac = new AbortController();
+      // One signal is shared by every in-flight request.
+      setMaxListeners(0, ac.signal);
       const onSig = () => ac.abort();
       process.once("SIGINT", onSig);
       const r = await runEval(cfg, { checker, progress: f.progress, signal: ac.signal });

@@ -14,6 +14,8 @@ export interface ChatCall {
 
 export interface ChatArgs {
   model: string;
+  /** Sent as X-Slopguard-Ecosystem so slopguard checks names in the prompt's registry (ignored elsewhere). */
+  ecosystem?: "pypi" | "npm";
   profile: string;
   system: string;
   user: string;
@@ -36,7 +38,9 @@ export function createClient(target: EvalConfig["target"]): OpenAI {
 export async function chat(client: OpenAI, cfg: Pick<EvalConfig, "target" | "topP">, args: ChatArgs): Promise<ChatCall> {
   const withProfile = args.profile !== NO_PROFILE;
   const model = withProfile && cfg.target.profileVia === "suffix" ? `${args.model}:${args.profile}` : args.model;
-  const headers = withProfile && cfg.target.profileVia === "header" ? { "X-Slopguard-Profile": args.profile } : undefined;
+  const headers: Record<string, string> = {};
+  if (withProfile && cfg.target.profileVia === "header") headers["X-Slopguard-Profile"] = args.profile;
+  if (args.ecosystem) headers["X-Slopguard-Ecosystem"] = args.ecosystem;
   const t0 = performance.now();
   const res = await client.chat.completions.create(
     {

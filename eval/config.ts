@@ -49,7 +49,7 @@ export const EvalConfigSchema = z.strictObject({
   sandbox: SandboxLimitsSchema.partial().default({}),
   bootstrap: z.strictObject({ resamples: z.number().int().positive().default(1000), seed: z.number().int().default(7) }).default({ resamples: 1000, seed: 7 }),
   /** Run folder (relative to the working directory): results.jsonl, report.html, report.md, summary.json. */
-  out: z.string().default("eval-out/run"),
+  out: z.string().default("eval/runs/latest"),
 });
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 

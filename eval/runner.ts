@@ -26,19 +26,27 @@ export interface WorkItem {
   repeat: number;
 }
 
+/**
+ * Prompts are interleaved across datasets, and every model × profile × temperature ×
+ * repeat of one prompt is queued together, so any prefix of a run (stopped early for
+ * time) compares the profiles on the same prompts.
+ */
 export function planItems(cfg: EvalConfig, baseDir?: string): WorkItem[] {
+  const sets = cfg.datasets.map((spec) => loadDataset(spec, { sample: cfg.sample, seed: cfg.seed, baseDir }));
   const items: WorkItem[] = [];
-  for (const spec of cfg.datasets) {
-    const prompts = loadDataset(spec, { sample: cfg.sample, seed: cfg.seed, baseDir });
-    for (const model of cfg.models)
-      for (const profile of cfg.profiles)
-        for (const temperature of cfg.temperatures)
-          for (const prompt of prompts)
+  const longest = Math.max(0, ...sets.map((s) => s.length));
+  for (let i = 0; i < longest; i++)
+    for (const prompts of sets) {
+      const prompt = prompts[i];
+      if (!prompt) continue;
+      for (const model of cfg.models)
+        for (const profile of cfg.profiles)
+          for (const temperature of cfg.temperatures)
             for (let repeat = 0; repeat < cfg.repeats; repeat++) {
               const key = itemKey({ dataset: prompt.dataset, promptId: prompt.id, model, profile, temperature, repeat });
               items.push({ key, prompt, model, profile, temperature, repeat });
             }
-  }
+    }
   return items;
 }
 
@@ -52,7 +60,7 @@ interface Deps {
 async function runPackageItem(d: Deps, item: WorkItem, p: PackagePrompt, rec: EvalRecord): Promise<void> {
   const { cfg } = d;
   const eco = ecosystemOf(p.language);
-  const base = { model: item.model, profile: item.profile, signal: d.signal };
+  const base = { model: item.model, profile: item.profile, signal: d.signal, ecosystem: eco };
   const listSystem = fill(cfg.templates.listSystem, p.language);
   rec.packages = {};
   if (cfg.heuristics.includes("h1") || cfg.heuristics.includes("h2")) {
@@ -79,6 +87,7 @@ async function runHumanEvalItem(d: Deps, item: WorkItem, p: HumanEvalPrompt, rec
     model: item.model,
     profile: item.profile,
     signal: d.signal,
+    ecosystem: ecosystemOf(p.language),
     system: fill(cfg.templates.humanevalSystem, p.language),
     user: fill(cfg.templates.humanevalUser, p.language, { prompt: p.task.prompt }),
     temperature: item.temperature,
