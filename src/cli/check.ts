@@ -31,7 +31,7 @@ const MARK: Record<CheckedPackage["verdict"], string> = { exists: "ok", not_foun
 export function formatReport(report: CheckReport): string {
   const rows = report.packages.map((p) => {
     const head = `${p.risk === "none" || p.risk === "low" ? " " : "!"} ${p.name.padEnd(28)} ${p.ecosystem.padEnd(5)} ${`${p.source}:${p.line}`.padEnd(16)} ${MARK[p.verdict]} (${p.via})`;
-    const extra = [...p.risks.map((r) => `${r.kind}: ${r.detail}`), ...(p.suggestion && p.verdict === "not_found" ? [`did you mean '${p.suggestion}'?`] : [])];
+    const extra = [...p.risks.map((r) => `${r.kind}: ${r.detail}`), ...(p.suggestion && p.verdict !== "exists" ? [`did you mean '${p.suggestion}'?`] : [])];
     return [head, ...extra.map((e) => `      ${e}`)].join("\n");
   });
   const t = report.totals;

@@ -74,6 +74,8 @@ export class Checker implements PackageChecker {
     } else if (v.verdict === "exists") {
       risks.push(...(await this.risks(eco, f, v)));
       suggestion = risks.find((r) => r.kind === "typosquat")?.similarTo;
+    } else {
+      suggestion = this.parts.popularity.suggest(eco, f.normalized);
     }
     risks.sort((a, b) => RANK[a.kind] - RANK[b.kind]);
     const base = v.verdict === "not_found" ? 3 : 0;
