@@ -8,7 +8,7 @@
  *    profile, at the model (first answer) and at the gateway (what the client gets).
  * Side by side in one process; results also written to bench/results/mitigation.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import OpenAI from "openai";
 import { startGateway, testbedModel, upstreamModel, repoRoot, type TestGateway } from "../test/helpers/gateway.js";
@@ -22,7 +22,10 @@ import type { Retriever } from "../src/rag/types.js";
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const parts = (args.get("parts") ?? "overhead,ttft,testbed").split(",");
-const results: Record<string, unknown> = { machine: "2 cores (shared), no GPU", date: new Date().toISOString() };
+const RESULTS = new URL("./results/mitigation.json", import.meta.url);
+// Parts run separately (the testbed part takes minutes per profile) accumulate in one file.
+const results: Record<string, any> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {};
+results.machine = "2 cores (shared), no GPU";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
@@ -54,6 +57,7 @@ const roundOf = (body: any) => {
   return m ? Number(m[1]) + 1 : 0;
 };
 
+const fixed = fixedRetriever();
 async function overhead(retriever: Retriever) {
   const D = 25;
   const N = Number(args.get("overhead-n") ?? 40);
@@ -64,8 +68,8 @@ async function overhead(retriever: Retriever) {
     return { kind: "json", delayMs: D, content: r >= fixRound ? CODE(["requests", "numpy"]) : CODE(["requests", `fakepkg-r${r}-zzqx`]) };
   });
   const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
-  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
-  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline } });
+  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [], packageChecker: checker, retriever: undefined } });
+  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline, packageChecker: checker, retriever } });
   const run = async (g: TestGateway, model: string, k: number) => {
     fixRound = k;
     const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
@@ -93,7 +97,7 @@ async function overhead(retriever: Retriever) {
   await gw.close();
   await up.close();
   console.table(rows);
-  results.overhead = { upstreamDelayMs: D, requestsPerRow: N, rows };
+  results.overhead = { date: new Date().toISOString(), retriever: retriever === fixed ? "fixed 5-statement list" : "R's LanceDB index", upstreamDelayMs: D, requestsPerRow: N, rows };
 }
 
 async function ttft() {
@@ -105,8 +109,8 @@ async function ttft() {
   const up = await startScriptedUpstream();
   up.setHandler(() => ({ kind: "stream", chunks, delayMs: 2 }));
   const pipeline = createMitigationPipeline({ checker, config: MitigationConfigSchema.parse({}) });
-  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
-  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline } });
+  const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [], packageChecker: checker, retriever: undefined } });
+  const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline, packageChecker: checker, retriever: undefined } });
   const run = async (g: TestGateway, model: string) => {
     const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
     const first: number[] = [], code: number[] = [], total: number[] = [];
@@ -136,7 +140,7 @@ async function ttft() {
   await gw.close();
   await up.close();
   console.table(rows);
-  results.ttft = { chunks: chunks.length, chunkDelayMs: 2, answerChars: answer.length, streamsPerRow: N, rows };
+  results.ttft = { date: new Date().toISOString(), chunks: chunks.length, chunkDelayMs: 2, answerChars: answer.length, streamsPerRow: N, rows };
 }
 
 function paperPrompts(n: number): string[] {
@@ -160,7 +164,7 @@ async function testbed(retriever: Retriever | undefined) {
   const prompts = paperPrompts(n);
   const SYSTEM = "You are a coding assistant that generates Python code to solve the user's request. Include the pip install command for any package you use.";
   const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
-  const gw = await startGateway({ config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 256 } })] }, services: { pipeline } });
+  const gw = await startGateway({ config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 256 } })] }, services: { pipeline, packageChecker: checker, retriever } });
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
   const rows: Record<string, unknown>[] = [];
   for (const profile of profiles) {
@@ -182,6 +186,8 @@ async function testbed(retriever: Retriever | undefined) {
     const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
     rows.push({
       profile,
+      date: new Date().toISOString(),
+      retriever: profile === "rag" || profile === "ensemble" ? "R's LanceDB index" : null,
       modelRatePct: pct(acc.model.bad, acc.model.pkgs),
       modelAnswersWithHalluc: acc.model.answers,
       clientRatePct: pct(acc.client.bad, acc.client.pkgs),
@@ -194,15 +200,16 @@ async function testbed(retriever: Retriever | undefined) {
   }
   await gw.close();
   console.table(rows);
-  results.testbed = { prompts: prompts.length, source: "data/eval/paper/Python_LLM_AT.json.gz (first valid 'Generate…' lines)", decoding: "greedy, max_tokens 256", rows };
+  const previous: Record<string, unknown>[] = results.testbed?.rows ?? [];
+  const merged = [...previous.filter((r) => !rows.some((x) => x.profile === r.profile)), ...rows];
+  results.testbed = { prompts: prompts.length, source: "data/eval/paper/Python_LLM_AT.json.gz (first valid 'Generate…' lines)", decoding: "greedy, max_tokens 256", rows: merged };
 }
 
 const retriever = parts.includes("testbed") || parts.includes("overhead") ? await realRetriever() : undefined;
-if (parts.includes("overhead")) await overhead(retriever ?? fixedRetriever());
+if (parts.includes("overhead")) await overhead(retriever ?? fixed);
 if (parts.includes("ttft")) await ttft();
 if (parts.includes("testbed")) await testbed(retriever);
-results.retriever = retriever ? "R's LanceDB index (default config)" : "fixed 5-statement list (index not built)";
-mkdirSync(`${repoRoot}/bench/results`, { recursive: true });
-writeFileSync(`${repoRoot}/bench/results/mitigation.json`, JSON.stringify(results, null, 2));
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(RESULTS, JSON.stringify(results, null, 2));
 await checker.close();
 process.exit(0);
