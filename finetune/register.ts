@@ -4,7 +4,7 @@
  * gateway's own loader before writing.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { parseConfig } from "../src/config/load.js";
 
@@ -30,7 +30,7 @@ export function registerAdapter(o: RegisterOptions): RegisterResult {
   if (!existsSync(o.adapterPath)) throw new Error(`adapter file not found: ${o.adapterPath}`);
   const configDir = dirname(resolve(o.configPath));
   // Relative to the config file, as the loader resolves it, so the config stays valid when the repo moves.
-  const path = isAbsolute(o.adapterPath) ? o.adapterPath : relative(configDir, resolve(o.adapterPath));
+  const path = relative(configDir, resolve(o.adapterPath));
   const doc = parseDocument(readFileSync(o.configPath, "utf8"));
   const models = doc.get("models");
   if (!isSeq(models)) throw new Error(`${o.configPath} has no models list`);
