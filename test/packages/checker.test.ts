@@ -23,7 +23,7 @@ afterAll(async () => {
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const live = (watchlistPath: string, extra: Record<string, unknown> = {}) =>
   createPackageChecker({
-    config: { timeoutMs: 500, watchlistPath, cache: { negativeTtlMs: 1 }, ...extra },
+    config: { timeoutMs: 5000, watchlistPath, cache: { negativeTtlMs: 1 }, ...extra },
     registryUrls: { npm: reg.url, pypiJson: `${reg.url}pypi/` },
     now: () => NOW,
   });

@@ -26,7 +26,7 @@ beforeEach(() => {
 });
 
 function client(overrides: Record<string, unknown> = {}, api: "json" | "simple" = "json"): RegistryClient {
-  const config = PackagesConfigSchema.parse({ timeoutMs: 300, ...overrides, registries: { pypi: { api } } });
+  const config = PackagesConfigSchema.parse({ timeoutMs: 5000, ...overrides, registries: { pypi: { api } } });
   const urls = { npm: reg.url, pypiJson: `${reg.url}pypi/`, pypiSimple: `${reg.url}simple/` };
   return new RegistryClient({ config, cache: new MemoryLookupCache<CachedLookup>(100), urls: async () => urls });
 }
@@ -121,7 +121,7 @@ describe("registry client", () => {
       const r = await c.lookup(eco, name);
       expect(r, name).toMatchObject({ status: "not_found", error: "invalid name" });
     }
-    const checker = createPackageChecker({ config: { timeoutMs: 300 }, watchlist: "memory", registryUrls: { npm: reg.url, pypiJson: `${reg.url}pypi/` } });
+    const checker = createPackageChecker({ config: { timeoutMs: 5000 }, watchlist: "memory", registryUrls: { npm: reg.url, pypiJson: `${reg.url}pypi/` } });
     const report = await checker.check({ packages: HOSTILE, ecosystem: eco });
     await checker.close();
     // Parsing a list entry trims whitespace, so " foo" / "foo\n" are checked as the valid
