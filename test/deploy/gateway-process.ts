@@ -18,6 +18,8 @@ export async function spawnGateway(options: {
   /** Added to this process's environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** false: stop collecting output once listening (benchmarks: a log line per request). */
+  keepOutput?: boolean;
 }): Promise<GatewayProcess> {
   const [file, ...args] = options.command;
   const env = { ...process.env, ...options.env };
@@ -48,6 +50,10 @@ export async function spawnGateway(options: {
       reject(new Error(`gateway exited with ${code} before listening:\n${output.join("\n")}`));
     });
   });
+  if (options.keepOutput === false) {
+    child.stdout!.removeAllListeners("data").resume();
+    child.stderr!.removeAllListeners("data").resume();
+  }
   return {
     url,
     child,

@@ -126,3 +126,20 @@ describe("PrometheusRule", () => {
     expect(rule.spec.groups).toEqual(file.groups);
   });
 });
+
+describe("deploy/k8s/eval (Indexed Job shards + merge)", () => {
+  it("renders valid objects: one shard per profile of the eval config, all writing to the shared volume", async () => {
+    const objects = await render("deploy/k8s/eval");
+    const failures = (await Promise.all(objects.map(validateObject))).filter((r) => r.errors.length > 0);
+    expect(failures).toEqual([]);
+    const job = find(objects, "Job", "slopguard-eval");
+    const evalConfig = parseYaml(find(objects, "ConfigMap", "slopguard-eval-config").data!["eval.yaml"]!);
+    expect(job.spec.completionMode).toBe("Indexed");
+    expect(job.spec.completions).toBe(evalConfig.profiles.length);
+    const script: string = job.spec.template.spec.containers[0].args[0];
+    expect(script).toContain(`set -- ${evalConfig.profiles.join(" ")}`);
+    expect(script).toContain("shard-$JOB_COMPLETION_INDEX");
+    const merge = find(objects, "Job", "slopguard-eval-merge");
+    expect(merge.spec.template.spec.containers[0].args[0]).toContain(`--profile ${evalConfig.profiles.join(",")}`);
+  });
+});

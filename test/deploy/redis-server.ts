@@ -12,6 +12,8 @@ import { join } from "node:path";
 export interface RedisServer {
   url: string;
   port: number;
+  /** The running server's process id (changes on restart). */
+  pid(): number | undefined;
   /** SIGKILL, as an outage would: no goodbye to clients. */
   kill(): Promise<void>;
   /** Starts again on the same port (after kill). */
@@ -83,6 +85,7 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    pid: () => child?.pid,
     kill: () => waitExit(child, "SIGKILL"),
     restart: async () => {
       await waitExit(child, "SIGKILL");
