@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import OpenAI from "openai";
-import { startGateway, testbedModel, upstreamModel, repoRoot, type TestGateway } from "../test/helpers/gateway.js";
+import { startGateway, testbedModel, upstreamModel, repoRoot } from "../test/helpers/gateway.js";
 import { startScriptedUpstream } from "../test/helpers/scripted-upstream.js";
 import { createMitigationPipeline } from "../src/mitigation/index.js";
 import { MitigationConfigSchema } from "../src/mitigation/config.js";
@@ -70,29 +70,32 @@ async function overhead(retriever: Retriever) {
   const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
   const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [], packageChecker: checker, retriever: undefined } });
   const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline, packageChecker: checker, retriever } });
-  const run = async (g: TestGateway, model: string, k: number) => {
-    fixRound = k;
-    const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
-    const times: number[] = [];
-    for (let i = 0; i < N + 5; i++) {
+  // Scenarios take turns request by request, so drift on this shared machine hits them all alike.
+  const scenarios = [
+    { scenario: "pass-through (no mitigations)", g: none, model: "up", k: 0 },
+    { scenario: "verify (annotate)", g: gw, model: "up", k: 0 },
+    { scenario: "rag + verify", g: gw, model: "up:rag", k: 0 },
+    ...[1, 2, 3].map((k) => ({ scenario: `self-refine, ${k} round(s) + verify`, g: gw, model: "up:self-refine", k })),
+  ];
+  const times = scenarios.map(() => [] as number[]);
+  for (let i = 0; i < N + 5; i++) {
+    for (const [j, sc] of scenarios.entries()) {
+      fixRound = sc.k;
+      const client = new OpenAI({ baseURL: sc.g.baseURL, apiKey: "x", maxRetries: 0 });
       const t0 = performance.now();
-      await client.chat.completions.create({ model, messages: [{ role: "user", content: "Generate Python code that fetches a web page" }] });
-      if (i >= 5) times.push(performance.now() - t0);
+      await client.chat.completions.create({ model: sc.model, messages: [{ role: "user", content: "Generate Python code that fetches a web page" }] });
+      if (i >= 5) times[j]!.push(performance.now() - t0);
     }
-    return { median: ms(median(times)), p90: ms(p90(times)) };
-  };
-  const rows: Record<string, unknown>[] = [];
-  const base = await run(none, "up", 0);
-  rows.push({ scenario: "pass-through (no mitigations)", upstreamCalls: 1, ...base, addedMs: 0 });
-  const verify = await run(gw, "up", 0);
-  rows.push({ scenario: "verify (annotate)", upstreamCalls: 1, ...verify, addedMs: ms(verify.median - base.median) });
-  const rag = await run(gw, "up:rag", 0);
-  rows.push({ scenario: "rag + verify", upstreamCalls: 1, ...rag, addedMs: ms(rag.median - base.median) });
-  for (const k of [1, 2, 3]) {
-    const r = await run(gw, "up:self-refine", k);
-    const perRound = (r.median - verify.median) / k;
-    rows.push({ scenario: `self-refine, ${k} round(s) + verify`, upstreamCalls: k + 1, ...r, addedMs: ms(r.median - base.median), perRoundMs: ms(perRound), perRoundBeyondUpstreamMs: ms(perRound - D) });
   }
+  const med = times.map(median);
+  const rows = scenarios.map((sc, j) => ({
+    scenario: sc.scenario,
+    upstreamCalls: sc.k + 1,
+    median: ms(med[j]!),
+    p90: ms(p90(times[j]!)),
+    addedMs: ms(med[j]! - med[0]!),
+    ...(sc.k ? { perRoundMs: ms((med[j]! - med[1]!) / sc.k), perRoundBeyondUpstreamMs: ms((med[j]! - med[1]!) / sc.k - D) } : {}),
+  }));
   await none.close();
   await gw.close();
   await up.close();
@@ -111,31 +114,35 @@ async function ttft() {
   const pipeline = createMitigationPipeline({ checker, config: MitigationConfigSchema.parse({}) });
   const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [], packageChecker: checker, retriever: undefined } });
   const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline, packageChecker: checker, retriever: undefined } });
-  const run = async (g: TestGateway, model: string) => {
-    const client = new OpenAI({ baseURL: g.baseURL, apiKey: "x", maxRetries: 0 });
-    const first: number[] = [], code: number[] = [], total: number[] = [];
-    for (let i = 0; i < N + 2; i++) {
+  const modes = [
+    { mode: "pass-through (no mitigations)", g: none, model: "up" },
+    { mode: "hold-code (annotate, default)", g: gw, model: "up" },
+    { mode: "hold-all (block policy)", g: gw, model: "up:strict" },
+  ];
+  const m = modes.map(() => ({ first: [] as number[], code: [] as number[], total: [] as number[] }));
+  for (let i = 0; i < N + 2; i++) {
+    for (const [j, md] of modes.entries()) {
+      const client = new OpenAI({ baseURL: md.g.baseURL, apiKey: "x", maxRetries: 0 });
       const t0 = performance.now();
       let f: number | undefined, c: number | undefined, text = "";
-      for await (const chunk of await client.chat.completions.create({ model, stream: true, messages: [{ role: "user", content: "fetch a page" }] })) {
+      for await (const chunk of await client.chat.completions.create({ model: md.model, stream: true, messages: [{ role: "user", content: "fetch a page" }] })) {
         const d = chunk.choices[0]?.delta?.content ?? "";
         if (d && f === undefined) f = performance.now() - t0;
         text += d;
         if (c === undefined && text.includes("```")) c = performance.now() - t0;
       }
       if (i < 2) continue;
-      first.push(f!); code.push(c!); total.push(performance.now() - t0);
+      m[j]!.first.push(f!); m[j]!.code.push(c!); m[j]!.total.push(performance.now() - t0);
     }
-    return { ttftMs: ms(median(first)), firstCodeByteMs: ms(median(code)), totalMs: ms(median(total)) };
-  };
-  const base = await run(none, "up");
-  const hold = await run(gw, "up");
-  const all = await run(gw, "up:strict");
-  const rows = [
-    { mode: "pass-through (no mitigations)", ...base, ttftRatio: 1 },
-    { mode: "hold-code (annotate, default)", ...hold, ttftRatio: ms(hold.ttftMs / base.ttftMs) },
-    { mode: "hold-all (block policy)", ...all, ttftRatio: ms(all.ttftMs / base.ttftMs) },
-  ];
+  }
+  const base = median(m[0]!.first);
+  const rows = modes.map((md, j) => ({
+    mode: md.mode,
+    ttftMs: ms(median(m[j]!.first)),
+    firstCodeByteMs: ms(median(m[j]!.code)),
+    totalMs: ms(median(m[j]!.total)),
+    ttftRatio: ms(median(m[j]!.first) / base),
+  }));
   await none.close();
   await gw.close();
   await up.close();
