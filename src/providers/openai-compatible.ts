@@ -7,12 +7,14 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../api/schema.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
 import { sanitize } from "../util/sanitize.js";
+import { createNodeFetch } from "./node-fetch.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 
 export class OpenAICompatibleProvider implements Provider {
   readonly kind = "openai-compatible";
   private readonly client: OpenAI;
   private readonly secrets: string[];
+  private readonly fetch = createNodeFetch();
   private isReady = false;
 
   constructor(private readonly config: OpenAICompatibleModelConfig) {
@@ -24,6 +26,7 @@ export class OpenAICompatibleProvider implements Provider {
       timeout: config.timeoutMs,
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
+      fetch: this.fetch,
     });
   }
 
@@ -39,6 +42,7 @@ export class OpenAICompatibleProvider implements Provider {
 
   async close(): Promise<void> {
     this.isReady = false;
+    this.fetch.close();
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatCompletion> {
