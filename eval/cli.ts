@@ -114,6 +114,7 @@ export async function evalCommand(f: Flags, argv: string[] = process.argv): Prom
       outDir,
       cfg,
       index,
+      builtins: { pythonStdlib: snap.pythonStdlib, nodeBuiltins: snap.nodeBuiltins },
       meta: {
         title: `slopguard eval: ${cfg.models.join(", ")} × ${cfg.profiles.join(", ")}`,
         target: cfg.target.baseURL,

@@ -46,9 +46,20 @@ export async function h1Packages(checker: PackageChecker, code: string, ecosyste
   return dedupe(report.packages, ecosystem);
 }
 
+/** Standard-library modules named in a list are not packages (the paper filtered them too). */
+export interface Builtins {
+  pythonStdlib: Set<string>;
+  nodeBuiltins: Set<string>;
+}
+
+export function isBuiltin(b: Builtins | undefined, ecosystem: Ecosystem, name: string): boolean {
+  if (!b) return false;
+  return ecosystem === "pypi" ? b.pythonStdlib.has(name) : b.nodeBuiltins.has(name.replace(/^node:/, ""));
+}
+
 /** H2/H3: the names of a package-list answer. */
-export async function listPackages(checker: PackageChecker, answer: string, ecosystem: Ecosystem, signal?: AbortSignal): Promise<PkgVerdict[]> {
-  const names = parseList(answer);
+export async function listPackages(checker: PackageChecker, answer: string, ecosystem: Ecosystem, signal?: AbortSignal, builtins?: Builtins): Promise<PkgVerdict[]> {
+  const names = parseList(answer).filter((n) => !isBuiltin(builtins, ecosystem, n));
   if (names.length === 0) return [];
   const report = await checker.check({ packages: names, ecosystem }, { signal });
   return dedupe(report.packages, ecosystem);

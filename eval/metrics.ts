@@ -7,6 +7,7 @@
  */
 import type { Ecosystem, Verdict } from "../src/packages/types.js";
 import type { EvalConfig, Heuristic } from "./config.js";
+import { isBuiltin, type Builtins } from "./heuristics.js";
 import { passAtKOverTasks } from "./humaneval.js";
 import type { NameIndex } from "./names.js";
 import { ecosystemOf } from "./prompts.js";
@@ -28,6 +29,8 @@ export function normalizeFor(eco: Ecosystem, name: string): string {
 
 interface MetricOptions {
   unknownAs: EvalConfig["unknownAs"];
+  /** Stdlib/builtin names in list answers are dropped (also for records written before the runner dropped them). */
+  builtins?: Builtins;
   resamples: number;
   seed: number;
 }
@@ -58,7 +61,9 @@ function hallucinatedOf(r: EvalRecord, h: Heuristic, o: MetricOptions): { num: n
   let den = 0;
   let unknown = 0;
   const names: string[] = [];
+  const eco = ecosystemOf(r.language);
   for (const p of r.packages?.[h] ?? []) {
+    if (p.source === "list" && isBuiltin(o.builtins, eco, p.name)) continue;
     if (p.verdict === "unknown") unknown++;
     const v = isHallucination(p.verdict, o.unknownAs);
     if (v === null) continue;

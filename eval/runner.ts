@@ -11,7 +11,7 @@ import type { PackageChecker } from "../src/packages/types.js";
 import { chat, createClient } from "./client.js";
 import type { EvalConfig } from "./config.js";
 import { loadDataset, h3User, type EvalPrompt, type HumanEvalPrompt, type PackagePrompt } from "./datasets.js";
-import { h1Packages, listPackages } from "./heuristics.js";
+import { h1Packages, listPackages, type Builtins } from "./heuristics.js";
 import { buildProgram, executeTask } from "./humaneval.js";
 import { ecosystemOf, fill } from "./prompts.js";
 import { itemKey, latestByKey, readRecords, RecordWriter, type EvalRecord } from "./records.js";
@@ -54,7 +54,14 @@ interface Deps {
   cfg: EvalConfig;
   client: OpenAI;
   checker: PackageChecker;
+  builtins?: Builtins;
   signal?: AbortSignal;
+}
+
+/** src/packages' checker carries its snapshot's stdlib and builtin lists; other checkers may not. */
+function builtinsOf(checker: PackageChecker): Builtins | undefined {
+  const snap = (checker as { snapshot?: Partial<Builtins> }).snapshot;
+  return snap?.pythonStdlib && snap.nodeBuiltins ? { pythonStdlib: snap.pythonStdlib, nodeBuiltins: snap.nodeBuiltins } : undefined;
 }
 
 async function runPackageItem(d: Deps, item: WorkItem, p: PackagePrompt, rec: EvalRecord): Promise<void> {
@@ -71,13 +78,13 @@ async function runPackageItem(d: Deps, item: WorkItem, p: PackagePrompt, rec: Ev
       const user = fill(cfg.templates.h2User, p.language, { code: code.answer });
       const h2 = await chat(d.client, cfg, { ...base, system: listSystem, user, temperature: cfg.listTemperature, maxTokens: cfg.maxTokens.list });
       rec.calls.h2 = h2;
-      rec.packages.h2 = await listPackages(d.checker, h2.answer, eco, d.signal);
+      rec.packages.h2 = await listPackages(d.checker, h2.answer, eco, d.signal, d.builtins);
     }
   }
   if (cfg.heuristics.includes("h3")) {
     const h3 = await chat(d.client, cfg, { ...base, system: listSystem, user: h3User(p, cfg.templates.h3User), temperature: cfg.listTemperature, maxTokens: cfg.maxTokens.list });
     rec.calls.h3 = h3;
-    rec.packages.h3 = await listPackages(d.checker, h3.answer, eco, d.signal);
+    rec.packages.h3 = await listPackages(d.checker, h3.answer, eco, d.signal, d.builtins);
   }
 }
 
@@ -169,6 +176,7 @@ export async function runEval(cfg: EvalConfig, options: RunOptions): Promise<Run
   const todo = items.filter((i) => !done.get(i.key) || done.get(i.key)?.error);
   const writer = new RecordWriter(resultsPath);
   const client = createClient(cfg.target);
+  const builtins = builtinsOf(options.checker);
   const limit = pLimit(cfg.concurrency);
   const planned = new Set(items.map((i) => i.key));
   const finished = [...done.values()].filter((r) => !r.error && planned.has(r.key));
@@ -188,7 +196,7 @@ export async function runEval(cfg: EvalConfig, options: RunOptions): Promise<Run
     todo.map((item) =>
       limit(async () => {
         if (options.signal?.aborted) return;
-        const rec = await runItem({ cfg, client, checker: options.checker, signal: options.signal }, item);
+        const rec = await runItem({ cfg, client, checker: options.checker, builtins, signal: options.signal }, item);
         if (options.signal?.aborted) return;
         writer.write(rec);
         count++;

@@ -5,7 +5,7 @@
  */
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const W = 640;
+const W = 580;
 const H = 300;
 const M = { top: 28, right: 16, bottom: 64, left: 52 };
 const COLORS = ["#3867d6", "#eb3b5a", "#20bf6b", "#f7b731", "#8854d0", "#0fb9b1", "#4b6584", "#fa8231"];
@@ -52,7 +52,14 @@ export function barChart(opts: { id: string; title: string; yLabel: string; bars
   let body = "";
   labels.forEach((label, li) => {
     const gx = M.left + li * gw + gw * 0.1;
-    body += `<text x="${M.left + li * gw + gw / 2}" y="${H - M.bottom + 14}" text-anchor="middle" font-size="10">${esc(label.length > 22 ? label.slice(0, 21) + "…" : label)}</text>`;
+    // Many groups: slanted labels so neighbours do not overlap.
+    const lx = M.left + li * gw + gw / 2;
+    const ly = H - M.bottom + 14;
+    const text = esc(label.length > 22 ? label.slice(0, 21) + "…" : label);
+    body +=
+      labels.length > 6
+        ? `<text transform="translate(${lx} ${ly - 6}) rotate(-30)" text-anchor="end" font-size="9">${text}</text>`
+        : `<text x="${lx}" y="${ly}" text-anchor="middle" font-size="10">${text}</text>`;
     series.forEach((s, si) => {
       const b = opts.bars.find((x) => x.label === label && x.series === s);
       if (!b || !Number.isFinite(b.value)) return;
