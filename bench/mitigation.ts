@@ -8,7 +8,7 @@
  *    profile, at the model (first answer) and at the gateway (what the client gets).
  * Side by side in one process; results also written to bench/results/mitigation.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import OpenAI from "openai";
 import { startGateway, testbedModel, upstreamModel, repoRoot } from "../test/helpers/gateway.js";
@@ -165,13 +165,24 @@ function paperPrompts(n: number): string[] {
   return out;
 }
 
+/** A LoRA from the fine-tuning work (`--adapter`, or the first models/adapters/*.gguf) for adapter/ensemble rows. */
+function findAdapter(): string | undefined {
+  if (args.get("adapter")) return args.get("adapter");
+  const dir = `${repoRoot}/models/adapters`;
+  if (!existsSync(dir)) return undefined;
+  const f = readdirSync(dir).find((x) => x.endsWith(".gguf"));
+  return f ? `${dir}/${f}` : undefined;
+}
+
 async function testbed(retriever: Retriever | undefined) {
   const n = Number(args.get("n") ?? 200);
   const profiles = (args.get("profiles") ?? "default,rag,self-refine,ensemble").split(",");
   const prompts = paperPrompts(n);
   const SYSTEM = "You are a coding assistant that generates Python code to solve the user's request. Include the pip install command for any package you use.";
   const pipeline = createMitigationPipeline({ checker, retriever, config: MitigationConfigSchema.parse({}) });
-  const gw = await startGateway({ config: { models: [testbedModel({ defaults: { temperature: 0, max_tokens: 256 } })] }, services: { pipeline, packageChecker: checker, retriever } });
+  const adapter = findAdapter();
+  const model = testbedModel({ defaults: { temperature: 0, max_tokens: 256 }, ...(adapter ? { adapters: [{ name: "ft", path: adapter }] } : {}) });
+  const gw = await startGateway({ config: { models: [model] }, services: { pipeline, packageChecker: checker, retriever } });
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
   const rows: Record<string, unknown>[] = [];
   for (const profile of profiles) {
@@ -195,6 +206,7 @@ async function testbed(retriever: Retriever | undefined) {
       profile,
       date: new Date().toISOString(),
       retriever: profile === "rag" || profile === "ensemble" ? "R's LanceDB index" : null,
+      adapter: profile === "finetuned" || profile === "ensemble" ? (adapter ?? "none available: adapter module skipped") : null,
       modelRatePct: pct(acc.model.bad, acc.model.pkgs),
       modelAnswersWithHalluc: acc.model.answers,
       clientRatePct: pct(acc.client.bad, acc.client.pkgs),
