@@ -27,6 +27,11 @@ describe("extraction", () => {
     ]);
   });
 
+  it("gives each package of a multi-line install command its own line", () => {
+    const text = ["```bash", "pip install torch==2.3.0 \\", "    torchaudio \\", "    --index-url x && \\", "pip install accelerate", "```"].join("\n");
+    expect(checker.extract({ text }).map((p) => [p.name, p.line])).toEqual([["torch", 2], ["torchaudio", 3], ["accelerate", 5]]);
+  });
+
   it("maps modules and records the module as imported", () => {
     const [p] = checker.extract({ code: "import cv2", language: "python" });
     expect(p).toMatchObject({ name: "opencv-python", normalized: "opencv-python", module: "cv2", source: "import" });

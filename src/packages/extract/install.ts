@@ -59,12 +59,15 @@ function parseTool(tokens: string[]): Tool | undefined {
   return undefined;
 }
 
-/** Shell-ish tokenizer: quotes group, backticks and trailing punctuation end a token. */
-export function tokenize(cmd: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|([^\s"'`]+)/g;
-  for (const m of cmd.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? "");
+/** Shell-ish tokenizer: quotes group, backticks end a token; keeps each token's offset. */
+function tokenizeAt(cmd: string): { text: string; at: number }[] {
+  const out: { text: string; at: number }[] = [];
+  for (const m of cmd.matchAll(/"([^"]*)"|'([^']*)'|([^\s"'`]+)/g)) out.push({ text: m[1] ?? m[2] ?? m[3] ?? "", at: m.index! });
   return out;
+}
+
+export function tokenize(cmd: string): string[] {
+  return tokenizeAt(cmd).map((t) => t.text);
 }
 
 const URLISH = /^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|git@|github:|gitlab:|bitbucket:|file:|link:|workspace:|portal:|npm:|https?:)/i;
@@ -99,8 +102,9 @@ function clean(token: string): { token: string; last: boolean } {
   return { token: token.replace(/[.,;:)*]+$/, "").replace(/^[(*]+/, ""), last: /[.,;:]$/.test(token) };
 }
 
-function namesOf(tool: Tool): string[] {
-  const names: string[] = [];
+/** Package names of one command, each with the index of its token in `tool.args`. */
+function namesOf(tool: Tool): { name: string; arg: number }[] {
+  const names: { name: string; arg: number }[] = [];
   for (let i = 0; i < tool.args.length; i++) {
     const raw = tool.args[i]!;
     if (STOP_WORDS.has(raw.toLowerCase()) || raw.startsWith("#") || /^[<[{]/.test(raw)) break;
@@ -109,7 +113,7 @@ function namesOf(tool: Tool): string[] {
       if (tool.npx && (flag === "-p" || flag === "--package") && !raw.includes("=")) {
         const v = tool.args[++i];
         const n = v && npmNameOfSpec(v);
-        if (n) names.push(n);
+        if (n) names.push({ name: n, arg: i });
       } else if (VALUE_FLAGS.has(flag) && !raw.includes("=")) i++;
       continue;
     }
@@ -117,7 +121,7 @@ function namesOf(tool: Tool): string[] {
     const name = tool.ecosystem === "npm" ? npmNameOfSpec(token) : pypiNameOfSpec(token);
     // `pip install -U pip` / `npm i -g npm` upgrade the installer itself, not a dependency.
     if (name && name.toLowerCase() === (tool.ecosystem === "npm" ? "npm" : "pip")) continue;
-    if (name) names.push(tool.create ? createPackage(name) : name);
+    if (name) names.push({ name: tool.create ? createPackage(name) : name, arg: i });
     if (last || tool.npx || tool.create) break; // npx runs one package; the rest are its arguments
   }
   return names;
@@ -135,37 +139,66 @@ function createPackage(name: string): string {
 const PROMPT = /^\s*(?:#|\/\/|>|\$|PS>|In \[\d+\]:)?\s*/;
 
 /**
- * The parts of a line that may hold a command: inline code spans when the line has
- * them; otherwise the whole line in code, and in prose only a line that starts with one.
+ * The parts of a line that may hold a command, with their offsets: inline code spans when
+ * the line has them; otherwise the whole line in code, and in prose only a line that starts with one.
  */
-function spansOf(text: string, prose: boolean): string[] {
-  const inline = [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+function spansOf(text: string, prose: boolean): { text: string; at: number }[] {
+  const inline = [...text.matchAll(/`([^`]+)`/g)].map((m) => ({ text: m[1]!, at: m.index! + 1 }));
   if (inline.length) return inline;
   const bare = text.replace(PROMPT, "");
-  if (!prose) return [bare];
+  const span = { text: bare, at: text.length - bare.length };
+  if (!prose) return [span];
   const t = tokenize(bare);
-  return t.length && parseTool(t) ? [bare] : [];
+  return t.length && parseTool(t) ? [span] : [];
+}
+
+const SEPARATOR = /&&|\|\||;|\||\bthen\b/g;
+
+/** Simple commands of a span (split at `&&`, `||`, `;`, `|`, `then`), with their offsets. */
+function commandsOf(span: { text: string; at: number }): { text: string; at: number }[] {
+  const out: { text: string; at: number }[] = [];
+  let from = 0;
+  for (const m of span.text.matchAll(SEPARATOR)) {
+    out.push({ text: span.text.slice(from, m.index), at: span.at + from });
+    from = m.index! + m[0].length;
+  }
+  out.push({ text: span.text.slice(from), at: span.at + from });
+  return out;
 }
 
 /**
- * Scans lines (already joined where a `\` continues them) for install commands.
- * `lineOf` maps an index in `lines` back to a 1-based line in the answer.
+ * Scans lines for install commands, joining `\` continuations and trailing `&&`/`||`,
+ * and tags each package with the line its own token is on.
  */
 export function findInstalls(lines: string[], firstLine: number, prose: boolean): InstallHit[] {
   const hits: InstallHit[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const start = i;
+    // starts[k] is where line i+k begins in the joined text.
+    const starts = [0];
+    const first = i;
     let text = lines[i]!;
-    while (/\\\s*$/.test(text) && i + 1 < lines.length) text = text.replace(/\\\s*$/, " ") + lines[++i]!;
-    while (/(?:&&|\|\|)\s*$/.test(text) && i + 1 < lines.length) text += " " + lines[++i]!;
-    const spans = spansOf(text, prose);
-    for (const span of spans) {
-      for (const part of span.split(/&&|\|\||;|\||\bthen\b/)) {
-        const tokens = tokenize(part);
+    const join = (glue: string): void => {
+      text += glue;
+      starts.push(text.length);
+      text += lines[++i]!;
+    };
+    while (/\\\s*$/.test(text) && i + 1 < lines.length) {
+      text = text.replace(/\\\s*$/, "");
+      join(" ");
+    }
+    while (/(?:&&|\|\|)\s*$/.test(text) && i + 1 < lines.length) join(" ");
+    const lineOf = (offset: number): number => firstLine + first + starts.filter((s) => s <= offset).length - 1;
+    for (const span of spansOf(text, prose)) {
+      for (const cmd of commandsOf(span)) {
+        const tokens = tokenizeAt(cmd.text);
         for (let k = 0; k < tokens.length; k++) {
-          const tool = parseTool(tokens.slice(k));
+          const tool = parseTool(tokens.slice(k).map((t) => t.text));
           if (!tool) continue;
-          for (const name of namesOf(tool)) hits.push({ name, ecosystem: tool.ecosystem, line: firstLine + start });
+          const suffix = tokens.length - tool.args.length;
+          for (const { name, arg } of namesOf(tool)) {
+            const tok = tool.create ? tokens[k] : tokens[suffix + arg];
+            hits.push({ name, ecosystem: tool.ecosystem, line: lineOf(cmd.at + (tok?.at ?? 0)) });
+          }
           break;
         }
       }
