@@ -82,7 +82,8 @@ function loadPaper(language: Language, name: string): PackagePrompt[] {
       } catch {
         return; // the Python file's first line is several prompts run together
       }
-      if (typeof text !== "string" || !/^generate/i.test(text.trim()) || text.includes("\n")) return;
+      // Multi-line prompts are fine; several numbered prompts run together (the malformed first line) are not.
+      if (typeof text !== "string" || !/^generate/i.test(text.trim()) || /\n\s*\d+\.\s*"/.test(text)) return;
       out.push({ kind: "package", id: String(i + 1), dataset: name, language, code: text.trim(), task: taskFromCodePrompt(text) });
     });
   return out;
