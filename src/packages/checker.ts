@@ -82,6 +82,7 @@ export class Checker implements PackageChecker {
     const level = Math.max(base, ...risks.map((r) => ORDER.indexOf(LEVEL[r.kind])));
     const out: CheckedPackage = { ...f, verdict: v.verdict, via: v.via, risks, risk: ORDER[level]! };
     if (suggestion) out.suggestion = suggestion;
+    if (v.info && Object.keys(v.info).length) out.registry = v.info;
     return out;
   }
 

@@ -41,6 +41,8 @@ export interface CheckedPackage extends FoundPackage {
   suggestion?: string;
   /** Highest risk on this package; "high" for not_found and watchlist hits. */
   risk: "none" | "low" | "medium" | "high";
+  /** What the live registry said about an existing package (absent for snapshot verdicts). */
+  registry?: { firstPublished?: string; latestVersion?: string; repository?: string };
 }
 
 export interface CheckInput {

@@ -48,7 +48,7 @@ describe("verdicts", () => {
     const c = live(join(dir, "wl-a"));
     const r = await c.check({ packages: ["brand-new-helper-zz", "missing-helper-zz"], ecosystem: "npm" });
     const [fresh, missing] = r.packages;
-    expect(fresh).toMatchObject({ verdict: "exists", via: "registry", risk: "medium" });
+    expect(fresh).toMatchObject({ verdict: "exists", via: "registry", risk: "medium", registry: { firstPublished: "2026-11-20T00:00:00.000Z", latestVersion: "0.0.1" } });
     expect(fresh!.risks.map((x) => x.kind)).toEqual(["new", "unpopular"]);
     expect(missing).toMatchObject({ verdict: "not_found", via: "registry", risk: "high" });
     expect(r.verdict).toBe("hallucination");
