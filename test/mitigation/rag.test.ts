@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "../../src/rag/types.js";
-import { FAKE, codeAnswer, reply, roundOf, startHarness, type Harness } from "./setup.js";
+import { FAKE, codeAnswer, parseSse, rawPost, reply, roundOf, startHarness, type Harness } from "./setup.js";
 
 /** A retriever over a fixed statement list that records what it was asked. */
 function listRetriever(statements: RetrievedStatement[]) {
@@ -95,5 +95,32 @@ describe("per-model templates and temperature clamp", () => {
     const body = h2.up.chatRequests().at(-1)!.body;
     expect(body.temperature).toBe(0.7);
     expect(body.messages[0].content).toBe(`Be brief.\n\nKnown packages:\n${STATEMENTS[0]!.statement}`);
+  });
+});
+
+describe("every profile, JSON and SSE, openai client and raw HTTP", () => {
+  it("gives the same content and verdict in all four ways for each built-in profile", async () => {
+    h.up.setHandler((body) => reply(body, roundOf(body) >= 1 ? codeAnswer(["requests"]) : codeAnswer(["requests", FAKE("r0")])));
+    const messages = [{ role: "user" as const, content: "Generate Python code that downloads a web page" }];
+    for (const profile of h.pipeline.profiles()) {
+      const model = `up:${profile}`;
+      const json: any = await h.client.chat.completions.create({ model, messages });
+      let streamed = "";
+      let report: any;
+      for await (const c of await h.client.chat.completions.create({ model, messages, stream: true })) {
+        streamed += c.choices[0]?.delta?.content ?? "";
+        report = (c as any).slopguard ?? report;
+      }
+      const raw = await rawPost(h.gw, { model, messages });
+      const rawJson = JSON.parse(raw.text);
+      const events = parseSse((await rawPost(h.gw, { model, messages, stream: true })).text);
+      const rawStreamed = events.map((e) => e.choices?.[0]?.delta?.content ?? "").join("");
+      const content = json.choices[0].message.content;
+      expect([streamed, rawJson.choices[0].message.content, rawStreamed], profile).toEqual([content, content, content]);
+      const verdicts = [json.slopguard.verdict, report.verdict, rawJson.slopguard.verdict, events.at(-1).slopguard.verdict];
+      expect(new Set(verdicts).size, `${profile}: ${verdicts}`).toBe(1);
+      expect(raw.res.headers.get("x-slopguard-verdict"), profile).toBe(json.slopguard.verdict);
+      expect(json.slopguard.profile).toBe(profile);
+    }
   });
 });
