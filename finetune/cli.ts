@@ -11,10 +11,8 @@ import { openGenerator } from "./generate.js";
 import { runDataCommand, type DataCommandOptions } from "./data-command.js";
 import { registerAdapter } from "./register.js";
 import { registerCompare } from "./compare-command.js";
+import { readJsonl } from "./jsonl.js";
 
-function readJsonl(path: string): unknown[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
-}
 
 function writeJsonl(path: string, rows: unknown[]): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -92,6 +90,7 @@ export function registerFinetune(program: Command): void {
     .option("--general-share <x>", "max share of general examples in train.jsonl", "0.1")
     .option("--heldout <files...>", "eval files whose prompts are held out (default: data/eval/)")
     .option("--config <file>", "gateway config whose packages section configures the checker")
+    .option("--live", "let the checker ask the registries about names the snapshot does not settle", false)
     .action(async (o: DataCommandOptions) => {
       const manifest = await runDataCommand(o);
       console.log(JSON.stringify(manifest.counts));

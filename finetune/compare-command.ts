@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareArms, loadArm, loadEvalSets, loadNameSets, runArm, saveArm } from "./compare.js";
+import { compareArms, loadArm, loadEvalSets, loadNameSets, runArm, runArmHf, saveArm } from "./compare.js";
 
 interface CompareOptions {
   model: string;
@@ -13,12 +13,21 @@ interface CompareOptions {
   paperCount: string;
   humaneval: boolean;
   heLimit: string;
+  engine: "gguf" | "hf";
+  baseHf: string;
+  adapterHf?: string;
+  sets?: string;
+}
+
+function need(v: string | undefined, flag: string): string {
+  if (!v) throw new Error(`${flag} is required for the adapter arm`);
+  return v;
 }
 
 export function registerCompare(ft: Command): void {
   ft.command("compare")
     .description("hallucination rate (bootstrap CIs) and HumanEval pass@1, base vs adapter, same held-out prompts")
-    .requiredOption("--model <gguf>", "base GGUF model")
+    .option("--model <gguf>", "base GGUF model", "models/testbed/pkg-halluc-testbed-f16.gguf")
     .option("--adapter <gguf>", "GGUF LoRA adapter (needed for the adapter arm)")
     .requiredOption("--out <dir>", "folder for base.json, adapter.json, compare.json and compare.md")
     .option("--arms <list>", "arms to run now: base, adapter or base,adapter (saved arms are reused)", "base,adapter")
@@ -26,14 +35,20 @@ export function registerCompare(ft: Command): void {
     .option("--paper-count <n>", "paper Python code prompts to sample", "150")
     .option("--no-humaneval", "skip HumanEval")
     .option("--he-limit <n>", "HumanEval problems (first n)", "164")
+    .option("--engine <e>", "gguf: node-llama-cpp with the GGUF adapter (what the gateway serves); hf: batched transformers + peft", "gguf")
+    .option("--base-hf <dir>", "HF checkpoint for --engine hf", "models/testbed/hf")
+    .option("--adapter-hf <dir>", "peft adapter folder for --engine hf")
+    .option("--sets <names>", "only these sets (comma-separated names)")
     .action(async (o: CompareOptions) => {
       mkdirSync(o.out, { recursive: true });
-      const sets = loadEvalSets(o.dataDir, { paperCount: Number(o.paperCount), seed: 3 });
+      const sets = loadEvalSets(o.dataDir, { paperCount: Number(o.paperCount), seed: 3 }).filter((s) => !o.sets || o.sets.split(",").includes(s.name));
       const he = o.humaneval ? join(o.dataDir, "eval/humaneval/HumanEval.jsonl.gz") : undefined;
       for (const arm of o.arms.split(",")) {
-        if (arm === "adapter" && !o.adapter) throw new Error("--adapter is required for the adapter arm");
-        const r = await runArm({ arm, modelPath: o.model, ...(arm === "adapter" ? { adapter: o.adapter! } : {}), sets,
-          ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit), log: (m) => console.error(m) });
+        const r = o.engine === "hf"
+          ? runArmHf({ arm, python: "finetune/.venv/bin/python", baseHf: o.baseHf, sets, ...(arm === "adapter" ? { adapterDir: need(o.adapterHf, "--adapter-hf") } : {}),
+              ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit) })
+          : await runArm({ arm, modelPath: o.model, ...(arm === "adapter" ? { adapter: need(o.adapter, "--adapter") } : {}), sets,
+              ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit), log: (m) => console.error(m) });
         saveArm(o.out, r);
       }
       const base = loadArm(o.out, "base"), tuned = loadArm(o.out, "adapter");

@@ -3,7 +3,9 @@
  * testbed's listing sets and on the paper's Python code prompts, and HumanEval pass@1. Each arm's raw
  * answers are saved, so the two arms can run at different times and the figures can be recomputed.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { openGenerator, type ChatPrompt } from "./generate.js";
@@ -93,6 +95,40 @@ export async function runArm(opts: {
   }
   result.seconds = +((performance.now() - t0) / 1000).toFixed(1);
   return result;
+}
+
+/**
+ * The same arm with the HF checkpoint (+ peft adapter) in batches (finetune/generate_hf.py): ~100x the
+ * throughput of one-at-a-time llama.cpp on a shared 2-core machine; the GGUF arm checks that the served
+ * adapter gives the same answers.
+ */
+export function runArmHf(opts: {
+  arm: string; python: string; baseHf: string; adapterDir?: string; sets: EvalSet[]; humanevalPath?: string; heLimit?: number;
+}): ArmResult {
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "ft-cmp-"));
+  try {
+    const rows: { set: string; system: string; user: string; kind: string; max_tokens: number }[] = [];
+    for (const s of opts.sets) for (const p of s.prompts) rows.push({ set: s.name, ...p, kind: s.kind, max_tokens: s.kind === "list" ? 64 : 192 });
+    const problems = opts.humanevalPath ? readProblems(opts.humanevalPath).slice(0, opts.heLimit ?? 164) : [];
+    for (const p of problems) rows.push({ set: "humaneval", system: HUMANEVAL_SYSTEM, user: humanevalUser(p), kind: "code", max_tokens: 256 });
+    writeFileSync(join(dir, "in.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const args = ["finetune/generate_hf.py", "--base", opts.baseHf, "--prompts", join(dir, "in.jsonl"), "--out", join(dir, "out.jsonl"), "--batch", "256", "--threads", "1"];
+    if (opts.adapterDir) args.push("--adapter", opts.adapterDir);
+    const r = spawnSync(opts.python, args, { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`generate_hf.py failed with status ${r.status}`);
+    const out = readFileSync(join(dir, "out.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { set: string; answer: string });
+    const result: ArmResult = { arm: opts.arm, adapter: opts.adapterDir ?? null, sets: {}, seconds: 0 };
+    for (const s of opts.sets) result.sets[s.name] = { answers: out.filter((o) => o.set === s.name).map((o) => o.answer) };
+    if (problems.length) {
+      const answers = out.filter((o) => o.set === "humaneval").map((o) => o.answer);
+      result.humaneval = { answers, passed: problems.map((p, i) => runProgram(programOf(p, answers[i]!))) };
+    }
+    result.seconds = +((performance.now() - t0) / 1000).toFixed(1);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function scoreArm(arm: ArmResult, sets: EvalSet[], names: Record<"pypi" | "npm", Set<string>>): Record<string, PromptScore[]> {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { createPackageChecker } from "../src/packages/index.js";
 import { buildDataset, type Manifest } from "./dataset.js";
 import { defaultHeldoutFiles, loadHeldout } from "./heldout.js";
+import { readJsonl } from "./jsonl.js";
 
 export interface DataCommandOptions {
   source: string[];
@@ -17,9 +18,6 @@ export interface DataCommandOptions {
   live?: boolean;
 }
 
-function readJsonl(path: string): unknown[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
-}
 
 /** The packages section of a gateway config, forced offline unless --live: a dataset build should be reproducible. */
 function packagesConfig(o: DataCommandOptions): Record<string, unknown> {
