@@ -24,8 +24,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const parts = (args.get("parts") ?? "overhead,ttft,testbed").split(",");
 const RESULTS = new URL("./results/mitigation.json", import.meta.url);
 // Parts run separately (the testbed part takes minutes per profile) accumulate in one file.
-const results: Record<string, any> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {};
-results.machine = "2 cores (shared), no GPU";
+const results: Record<string, any> = { machine: "2 cores (shared by 8 agents), no GPU" };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
@@ -219,16 +218,20 @@ async function testbed(retriever: Retriever | undefined) {
   }
   await gw.close();
   console.table(rows);
-  const previous: Record<string, unknown>[] = results.testbed?.rows ?? [];
-  const merged = [...previous.filter((r) => !rows.some((x) => x.profile === r.profile)), ...rows];
-  results.testbed = { prompts: prompts.length, source: "data/eval/paper/Python_LLM_AT.json.gz (first valid 'Generate…' lines)", decoding: "greedy, max_tokens 256", rows: merged };
+  results.testbed = { prompts: prompts.length, source: "data/eval/paper/Python_LLM_AT.json.gz (first valid 'Generate…' lines)", decoding: "greedy, max_tokens 256", rows };
 }
 
 const retriever = parts.includes("testbed") || parts.includes("overhead") ? await realRetriever() : undefined;
 if (parts.includes("overhead")) await overhead(retriever ?? fixed);
 if (parts.includes("ttft")) await ttft();
 if (parts.includes("testbed")) await testbed(retriever);
+// Re-read before writing: another run (other profiles) may have finished meanwhile.
+const onDisk: Record<string, any> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {};
+if (results.testbed && onDisk.testbed?.rows) {
+  const mine: Record<string, unknown>[] = results.testbed.rows;
+  results.testbed.rows = [...onDisk.testbed.rows.filter((r: any) => !mine.some((x) => x.profile === r.profile)), ...mine];
+}
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+writeFileSync(RESULTS, JSON.stringify({ ...onDisk, ...results }, null, 2));
 await checker.close();
 process.exit(0);
