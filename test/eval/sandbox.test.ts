@@ -63,17 +63,20 @@ describe("sandbox", () => {
   });
 
   it("contains a fork bomb (process limit) and leaves no process behind", async () => {
-    const r = await py(
-      `import os, time\nn = 0\ntry:\n  while True:\n    if os.fork() == 0:\n      time.sleep(30); os._exit(0)\n    n += 1\nexcept OSError as e:\n  print("fork refused after", n, flush=True)\n`,
-      { timeoutMs: 10_000 },
-    );
+    // A marker in argv tells this test's processes apart from other files' sandboxes running in parallel.
+    const marker = `forkbomb-${process.pid}-${Date.now()}`;
+    const r = await runSandboxed({
+      argv: ["/usr/bin/python3", "-", marker],
+      stdin: `import os, time\nn = 0\ntry:\n  while True:\n    if os.fork() == 0:\n      time.sleep(30); os._exit(0)\n    n += 1\nexcept OSError as e:\n  print("fork refused after", n, flush=True)\n`,
+      limits: { timeoutMs: 10_000 },
+    });
     const m = /fork refused after (\d+)/.exec(r.stdout);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeLessThanOrEqual(64);
     // The children slept 30 s; the pid namespace took them down with the program.
     await new Promise((res) => setTimeout(res, 300));
     const { execFileSync } = await import("node:child_process");
-    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith("/usr/bin/python3 -"));
+    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(marker));
     expect(left).toEqual([]);
   });
 
