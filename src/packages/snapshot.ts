@@ -64,7 +64,7 @@ export function loadSnapshot(options: { dataDir?: string } = {}): Snapshot {
     pypi: { names: pypi, rank },
     npm: { names: npm.names, downloads: npm.values },
     moduleToDist: loadModuleMap(dir),
-    pythonStdlib: new Set(lines(readFileSync(join(dir, "mappings", "python-stdlib.txt"), "utf8"))),
+    pythonStdlib: new Set(["python-stdlib.txt", "python-stdlib-extra.txt"].flatMap((f) => lines(readFileSync(join(dir, "mappings", f), "utf8")))),
     nodeBuiltins: new Set(lines(readFileSync(join(dir, "mappings", "node-builtins.txt"), "utf8"))),
     loadMs: 0,
   };

@@ -102,10 +102,14 @@ function clean(token: string): { token: string; last: boolean } {
   return { token: token.replace(/[.,;:)*]+$/, "").replace(/^[(*]+/, ""), last: /[.,;:]$/.test(token) };
 }
 
-/** Package names of one command, each with the index of its token in `tool.args`. */
-function namesOf(tool: Tool): { name: string; arg: number }[] {
+/**
+ * Package names of one command, each with the index of its token in `tool.args`, and
+ * `end`: the index where the command stopped (so prose may hold another command after it).
+ */
+function namesOf(tool: Tool): { names: { name: string; arg: number }[]; end: number } {
   const names: { name: string; arg: number }[] = [];
-  for (let i = 0; i < tool.args.length; i++) {
+  let i = 0;
+  for (; i < tool.args.length; i++) {
     const raw = tool.args[i]!;
     if (STOP_WORDS.has(raw.toLowerCase()) || raw.startsWith("#") || /^[<[{]/.test(raw)) break;
     if (raw.startsWith("-")) {
@@ -122,9 +126,12 @@ function namesOf(tool: Tool): { name: string; arg: number }[] {
     // `pip install -U pip` / `npm i -g npm` upgrade the installer itself, not a dependency.
     if (name && name.toLowerCase() === (tool.ecosystem === "npm" ? "npm" : "pip")) continue;
     if (name) names.push({ name: tool.create ? createPackage(name) : name, arg: i });
-    if (last || tool.npx || tool.create) break; // npx runs one package; the rest are its arguments
+    if (last || tool.npx || tool.create) {
+      i++;
+      break; // npx runs one package; the rest are its arguments
+    }
   }
-  return names;
+  return { names, end: i };
 }
 
 /** `npm create vite` runs the package `create-vite` (`@scope` → `@scope/create`). */
@@ -148,8 +155,9 @@ function spansOf(text: string, prose: boolean): { text: string; at: number }[] {
   const bare = text.replace(PROMPT, "");
   const span = { text: bare, at: text.length - bare.length };
   if (!prose) return [span];
+  // In prose a command may follow words ("Install it with pip install x."); stop words end it.
   const t = tokenize(bare);
-  return t.length && parseTool(t) ? [span] : [];
+  return t.some((_, k) => parseTool(t.slice(k))) ? [span] : [];
 }
 
 const SEPARATOR = /&&|\|\||;|\||\bthen\b/g;
@@ -195,11 +203,14 @@ export function findInstalls(lines: string[], firstLine: number, prose: boolean)
           const tool = parseTool(tokens.slice(k).map((t) => t.text));
           if (!tool) continue;
           const suffix = tokens.length - tool.args.length;
-          for (const { name, arg } of namesOf(tool)) {
+          const { names, end } = namesOf(tool);
+          for (const { name, arg } of names) {
             const tok = tool.create ? tokens[k] : tokens[suffix + arg];
             hits.push({ name, ecosystem: tool.ecosystem, line: lineOf(cmd.at + (tok?.at ?? 0)) });
           }
-          break;
+          // npx and `npm create` consume the rest of the command as the package's own arguments.
+          if (tool.npx || tool.create) break;
+          k = Math.max(k, suffix + end - 1);
         }
       }
     }
