@@ -34,7 +34,7 @@ function groupTable(groups: PackageGroup[], extra: "dataset" | "language" | null
     `${g.promptsWithHallucination.count} (${p(g.promptsWithHallucination.share)})`,
     String(g.uniqueHallucinated),
     String(g.unknown),
-    g.taskFit ? p(g.taskFit.any) : "–",
+    g.taskFit ? `${p(g.taskFit.any)}${Object.entries(g.taskFit.perHeuristic).map(([h, v]) => ` ${h.toUpperCase()} ${p(v)}`).join("")}` : "–",
     Number.isFinite(g.meanItemMs) ? String(Math.round(g.meanItemMs)) : "–",
   ]);
   return { head, rows };
