@@ -77,13 +77,21 @@ async function overhead(retriever: Retriever) {
     ...[1, 2, 3].map((k) => ({ scenario: `self-refine, ${k} round(s) + verify`, g: gw, model: "up:self-refine", k })),
   ];
   const times = scenarios.map(() => [] as number[]);
+  // In-process time per module from the slopguard records: far less noisy than end-to-end differences.
+  const modTimes = scenarios.map(() => new Map<string, number[]>());
   for (let i = 0; i < N + 5; i++) {
     for (const [j, sc] of scenarios.entries()) {
       fixRound = sc.k;
       const client = new OpenAI({ baseURL: sc.g.baseURL, apiKey: "x", maxRetries: 0 });
       const t0 = performance.now();
-      await client.chat.completions.create({ model: sc.model, messages: [{ role: "user", content: "Generate Python code that fetches a web page" }] });
-      if (i >= 5) times[j]!.push(performance.now() - t0);
+      const r: any = await client.chat.completions.create({ model: sc.model, messages: [{ role: "user", content: "Generate Python code that fetches a web page" }] });
+      if (i < 5) continue;
+      times[j]!.push(performance.now() - t0);
+      for (const rec of r.slopguard?.mitigations ?? []) {
+        const list = modTimes[j]!.get(rec.module) ?? [];
+        list.push(rec.durationMs);
+        modTimes[j]!.set(rec.module, list);
+      }
     }
   }
   const med = times.map(median);
@@ -93,6 +101,7 @@ async function overhead(retriever: Retriever) {
     median: ms(med[j]!),
     p90: ms(p90(times[j]!)),
     addedMs: ms(med[j]! - med[0]!),
+    moduleMs: [...modTimes[j]!].map(([mod, xs]) => `${mod} ${ms(median(xs))}`).join(", "),
     ...(sc.k ? { perRoundMs: ms((med[j]! - med[1]!) / sc.k), perRoundBeyondUpstreamMs: ms((med[j]! - med[1]!) / sc.k - D) } : {}),
   }));
   await none.close();
