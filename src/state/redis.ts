@@ -5,6 +5,7 @@
  * on the authentication path: API keys are checked from config in-process.
  */
 import { Redis } from "ioredis";
+import { normalizeName } from "../packages/names.js";
 import type { Ecosystem } from "../packages/types.js";
 import { MemoryLookupCache, MemoryRateLimiter, MemoryWatchlist } from "./memory.js";
 import type { StateMetrics } from "./metrics.js";
@@ -103,12 +104,13 @@ export class RedisWatchlist implements Watchlist {
     link.onUp(() => void this.replay());
   }
 
+  /** Normalised as the LMDB watchlist does, so `PyYAML` and `pyyaml` are one entry. */
   private key(ecosystem: Ecosystem, name: string): string {
-    return `${this.link.prefix}wl:${ecosystem}:${name}`;
+    return `${this.link.prefix}wl:${ecosystem}:${normalizeName(ecosystem, name)}`;
   }
 
   async recordNotFound(ecosystem: Ecosystem, name: string): Promise<void> {
-    const entry = { ecosystem, name, firstSeenNotFound: new Date().toISOString(), timesSeen: 1 };
+    const entry = { ecosystem, name: normalizeName(ecosystem, name), firstSeenNotFound: new Date().toISOString(), timesSeen: 1 };
     await this.link.run(
       "watchlist_record",
       (client) => this.write(client, entry),
@@ -119,10 +121,10 @@ export class RedisWatchlist implements Watchlist {
   async get(ecosystem: Ecosystem, name: string): Promise<WatchlistEntry | undefined> {
     const remote = await this.link.run(
       "watchlist_get",
-      async (client) => parseEntry(ecosystem, name, await client.hgetall(this.key(ecosystem, name))),
+      async (client) => parseEntry(ecosystem, normalizeName(ecosystem, name), await client.hgetall(this.key(ecosystem, name))),
       () => undefined,
     );
-    return remote ?? (await this.local.get(ecosystem, name));
+    return remote ?? (await this.local.get(ecosystem, normalizeName(ecosystem, name)));
   }
 
   async close(): Promise<void> {}

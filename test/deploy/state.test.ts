@@ -68,8 +68,8 @@ describe("redis state shared by two replicas", () => {
   it("shares the watchlist, the lookup cache and the rate limit", async () => {
     expect(a.health()).toMatchObject({ backend: "redis", status: "ok" });
     await a.shared!.watchlist.recordNotFound("pypi", "huggingface-cli");
-    await b.shared!.watchlist.recordNotFound("pypi", "huggingface-cli");
-    expect(await b.shared!.watchlist.get("pypi", "huggingface-cli")).toMatchObject({ timesSeen: 2 });
+    await b.shared!.watchlist.recordNotFound("pypi", "HuggingFace_CLI");
+    expect(await b.shared!.watchlist.get("pypi", "huggingface-cli")).toMatchObject({ timesSeen: 2, name: "huggingface-cli" });
     expect(await a.shared!.watchlist.get("npm", "huggingface-cli")).toBeUndefined();
 
     await a.shared!.lookupCache<{ exists: boolean }>("registry:pypi").set("requests", { exists: true }, 60_000);
