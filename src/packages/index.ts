@@ -52,10 +52,14 @@ export function createPackageChecker(options: PackageCheckerOptions = {}): Slopg
   const watchlist =
     options.watchlist === "memory" ? new MemoryWatchlist() : (options.watchlist ?? new LmdbWatchlist(config.watchlistPath));
   let urls: Promise<RegistryUrls> | undefined;
+  const registryUrls = (): Promise<RegistryUrls> =>
+    (urls ??= options.registryUrls ? Promise.resolve(options.registryUrls) : discoverRegistryUrls(config));
+  // Discovery may run `npm config get registry` (~1 s): start it now so the first lookup does not wait.
+  if (config.mode === "live") void registryUrls();
   const registry = new RegistryClient({
     config,
     cache: options.cache ?? new MemoryLookupCache<CachedLookup>(config.cache.maxEntries),
-    urls: () => (urls ??= options.registryUrls ? Promise.resolve(options.registryUrls) : discoverRegistryUrls(config)),
+    urls: registryUrls,
   });
   const checker = new Checker({ config, snapshot, registry, popularity: new Popularity(snapshot, config.risk), watchlist, now: options.now ?? Date.now });
   return {
