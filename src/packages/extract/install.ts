@@ -29,6 +29,9 @@ const STOP_WORDS = new Set([
   "if", "to", "and", "or", "then", "first", "before", "after", "the", "in", "for", "with", "using", "on", "as",
   "from", "via", "by", "is", "are", "it", "this", "that", "you", "your", "will", "which", "command", "package",
   "packages", "library", "libraries", "module", "modules", "e.g.", "i.e.", "etc", "#", "//", "<", ">", "|",
+  "may", "might", "can", "could", "should", "would", "must", "does", "do", "doesn't", "won't", "was", "were",
+  "has", "have", "again", "now", "globally", "locally", "inside", "into", "without", "only", "also", "just",
+  "not", "so", "but", "when", "while", "where", "because", "instead", "like", "fails", "works", "here", "there",
 ]);
 
 interface Tool { ecosystem: PackageEcosystem; args: string[]; npx?: boolean; create?: boolean }
