@@ -80,13 +80,25 @@ const TemplatesSchema = z
   .strictObject(Object.fromEntries(TEMPLATE_KEYS.map((k) => [k, z.string().min(1).optional()])) as Record<TemplateKey, z.ZodOptional<z.ZodString>>)
   .default({});
 
+/**
+ * A profile entry's options, all optional and without the section's defaults, so that an
+ * entry overrides only what it names and the `mitigation.<module>` section supplies the rest.
+ */
+function overrides<S extends z.ZodRawShape>(schema: z.ZodObject<S>): { [K in keyof S]: z.ZodOptional<z.ZodType<z.output<S[K]>>> } {
+  const out: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    out[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional();
+  }
+  return out as { [K in keyof S]: z.ZodOptional<z.ZodType<z.output<S[K]>>> };
+}
+
 const ProfileEntrySchema = z.union([
   z.enum(MODULE_NAMES).transform((module) => ({ module })),
   z.discriminatedUnion("module", [
-    z.strictObject({ module: z.literal("verify"), ...VerifyOptionsSchema.partial().shape }),
-    z.strictObject({ module: z.literal("self-refine"), ...SelfRefineOptionsSchema.partial().shape }),
-    z.strictObject({ module: z.literal("rag"), ...RagOptionsSchema.partial().shape }),
-    z.strictObject({ module: z.literal("temperature-clamp"), ...TemperatureClampOptionsSchema.partial().shape }),
+    z.strictObject({ module: z.literal("verify"), ...overrides(VerifyOptionsSchema) }),
+    z.strictObject({ module: z.literal("self-refine"), ...overrides(SelfRefineOptionsSchema) }),
+    z.strictObject({ module: z.literal("rag"), ...overrides(RagOptionsSchema) }),
+    z.strictObject({ module: z.literal("temperature-clamp"), ...overrides(TemperatureClampOptionsSchema) }),
     z.strictObject({ module: z.literal("adapter"), ...AdapterOptionsSchema.shape }),
   ]),
 ]);
