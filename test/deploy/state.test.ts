@@ -51,10 +51,11 @@ describe("redis state shared by two replicas", () => {
   let a: GatewayState;
   let b: GatewayState;
   const registry = new Registry();
+  let config: ReturnType<typeof StateConfigSchema.parse>;
 
   beforeAll(async () => {
     redis = await startRedis();
-    const config = StateConfigSchema.parse({ url: redis.url, keyPrefix: `t${Date.now()}:`, commandTimeoutMs: 300 });
+    config = StateConfigSchema.parse({ url: redis.url, keyPrefix: `t${Date.now()}:`, commandTimeoutMs: 300 });
     a = await createState({ config, registry });
     b = await createState({ config, registry: new Registry() });
   });
@@ -107,6 +108,21 @@ describe("redis state shared by two replicas", () => {
     await expect.poll(() => b.shared!.watchlist.get("npm", "react-codeshift"), { timeout: 3000 }).toMatchObject({
       timesSeen: 1,
     });
+  });
+
+  it("connects later when Redis comes up after the gateway", async () => {
+    await redis.kill();
+    const late = await createState({ config, registry: new Registry(), connectWaitMs: 200 });
+    try {
+      expect(late.health().status).toBe("degraded");
+      await redis.restart();
+      await expect.poll(() => late.health().status, { timeout: 8000 }).toBe("ok");
+      await late.shared!.watchlist.recordNotFound("npm", "late-joiner-pkg");
+      // `b` reconnects on its own schedule after the restart.
+      await expect.poll(() => b.shared!.watchlist.get("npm", "late-joiner-pkg"), { timeout: 8000 }).toMatchObject({ timesSeen: 1 });
+    } finally {
+      await late.close();
+    }
   });
 
   it("starts degraded, without waiting long, when Redis is not there", async () => {
