@@ -1,6 +1,7 @@
 /**
  * `slopguard check [file|-]`: the package checker for pre-commit hooks and CI.
- * Exit 0 when clean, 1 when a package is hallucinated or risky (medium/high), 2 on usage errors.
+ * Exit 1 when a package is hallucinated (always high) or at least `--fail-on` risk
+ * (default medium: typosquat, new, watchlist), 0 otherwise, 2 on usage errors.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -17,7 +18,10 @@ interface CheckOptions {
   npmRegistry?: string;
   pypiIndex?: string;
   watchlist?: string;
+  failOn: string;
 }
+
+const LEVELS = ["none", "low", "medium", "high"] as const;
 
 async function readInput(file: string | undefined): Promise<string> {
   if (file && file !== "-") return readFileSync(file, "utf8");
@@ -66,9 +70,15 @@ export function registerCheck(program: Command): void {
     .option("--npm-registry <url>", "npm registry base URL (default: config, then `npm config get registry`)")
     .option("--pypi-index <url>", "PyPI simple index URL (default: config, then PIP_INDEX_URL / pip config)")
     .option("--watchlist <dir>", "LMDB watchlist folder (default: in memory unless the config file sets one)")
+    .option("--fail-on <risk>", "lowest package risk that makes the exit status 1: low, medium or high", "medium")
     .action(async (file: string | undefined, o: CheckOptions) => {
       if (o.ecosystem && o.ecosystem !== "pypi" && o.ecosystem !== "npm") {
         console.error(`error: --ecosystem must be pypi or npm, not '${o.ecosystem}'`);
+        process.exit(2);
+      }
+      const failAt = LEVELS.indexOf(o.failOn as (typeof LEVELS)[number]);
+      if (failAt < 1) {
+        console.error(`error: --fail-on must be low, medium or high, not '${o.failOn}'`);
         process.exit(2);
       }
       const text = await readInput(file);
@@ -78,7 +88,7 @@ export function registerCheck(program: Command): void {
       try {
         const report = await checker.check({ ...(isCode ? { code: text, language } : { text }), ...(o.ecosystem ? { ecosystem: o.ecosystem } : {}) });
         console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
-        process.exitCode = report.verdict === "clean" ? 0 : 1;
+        process.exitCode = report.packages.some((p) => LEVELS.indexOf(p.risk) >= failAt) ? 1 : 0;
       } finally {
         await checker.close();
       }

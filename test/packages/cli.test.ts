@@ -62,6 +62,14 @@ describe.concurrent("slopguard check", () => {
     expect(reg.requests).toContain("/fresh-invented-zz");
   });
 
+  it("--fail-on high lets medium risks (a typosquat) pass but not hallucinations", async () => {
+    const squat = await run(["--offline", "--fail-on", "high"], "pip install panda\n");
+    expect(squat.stdout).toContain("typosquat: within 1 edit of 'pandas'");
+    expect(squat.code).toBe(0);
+    expect((await run(["--offline"], "pip install panda\n")).code).toBe(1);
+    expect((await run(["--offline", "--fail-on", "high"], "pip install pandas-invented-zz\n")).code).toBe(1);
+  });
+
   it("rejects a bad --ecosystem with exit 2", async () => {
     const r = await run(["--ecosystem", "maven"], "x");
     expect(r.code).toBe(2);
