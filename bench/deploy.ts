@@ -17,7 +17,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { repoRoot, upstreamModel } from "../test/helpers/gateway.js";
 import { startScriptedUpstream } from "../test/helpers/scripted-upstream.js";
-import { spawnGateway } from "../test/deploy/gateway-process.js";
+import { spawnGateway, type GatewayProcess } from "../test/deploy/gateway-process.js";
 import { startRedis } from "../test/deploy/redis-server.js";
 
 const arg = (name: string, fallback: number) => {
@@ -91,50 +91,58 @@ async function measure(name: string, url: string, pids: { gateway?: number; redi
   };
 }
 
+type Target = { name: string; url: string; pids: { gateway?: number; redis?: number } };
+
 async function main(): Promise<void> {
   const upstream = await startScriptedUpstream();
   upstream.setHandler(() => ({ kind: "json", content: ANSWER }));
   const redis = await startRedis();
   const dir = await mkdtemp(path.join(tmpdir(), "slopguard-bench-deploy-"));
-  const base = {
-    server: { host: "127.0.0.1", port: 0, apiKeys: [KEY], logLevel: "info" },
-    models: [upstreamModel(upstream, { maxRetries: 0 })],
-    packages: { mode: "offline", watchlistPath: path.join(dir, "watchlist") },
-    rag: { enabled: false },
-  };
-  const variants = {
-    "replica, state: memory": { ...base, state: "memory" },
-    "replica, state: redis + rate limits": {
-      ...base,
-      state: { url: redis.url, rateLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000 } },
-    },
-  };
-  const targets: Array<{ name: string; url: string; pids: { gateway?: number; redis?: number } }> = [
-    { name: "mock upstream alone", url: `${upstream.baseURL}/chat/completions`, pids: {} },
-  ];
-  const gateways = [];
-  for (const [name, config] of Object.entries(variants)) {
-    const file = path.join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
-    await writeFile(file, stringify(config));
-    const gateway = await spawnGateway({ command: [process.execPath, "--import", "tsx", "src/cli.ts", "serve", "--config", file], cwd: repoRoot, keepOutput: false });
-    gateways.push(gateway);
-    const usesRedis = typeof config.state === "object";
-    targets.push({ name, url: `${gateway.url}/v1/chat/completions`, pids: { gateway: gateway.child.pid, ...(usesRedis ? { redis: redis.pid() } : {}) } });
+  const gateways: GatewayProcess[] = [];
+  try {
+    const base = {
+      server: { host: "127.0.0.1", port: 0, apiKeys: [KEY], logLevel: "info" },
+      models: [upstreamModel(upstream, { maxRetries: 0 })],
+      packages: { mode: "offline", watchlistPath: path.join(dir, "watchlist") },
+      rag: { enabled: false },
+    };
+    const variants: Record<string, Record<string, unknown>> = {
+      "replica, state: memory": { ...base, state: "memory" },
+      "replica, state: redis + rate limits": {
+        ...base,
+        state: { url: redis.url, rateLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000 } },
+      },
+    };
+    const targets: Target[] = [{ name: "mock upstream alone", url: `${upstream.baseURL}/chat/completions`, pids: {} }];
+    for (const [name, config] of Object.entries(variants)) {
+      const file = path.join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
+      await writeFile(file, stringify(config));
+      const command = [process.execPath, "--import", "tsx", "src/cli.ts", "serve", "--config", file];
+      const gateway = await spawnGateway({ command, cwd: repoRoot, keepOutput: false });
+      gateways.push(gateway);
+      const usesRedis = typeof config.state === "object";
+      targets.push({ name, url: `${gateway.url}/v1/chat/completions`, pids: { gateway: gateway.child.pid, ...(usesRedis ? { redis: redis.pid() } : {}) } });
+    }
+    print(await measureRounds(targets));
+  } finally {
+    // Whatever happens, leave no redis-server or gateway behind.
+    await Promise.all(gateways.map((g) => g.stop("SIGKILL")));
+    await Promise.all([upstream.close(), redis.stop()]);
+    await rm(dir, { recursive: true, force: true });
   }
-  // Interleaved rounds, so load from elsewhere on a shared machine hits every setup alike.
+}
+
+/** Interleaved rounds, order rotating, so load from elsewhere on a shared machine hits every setup alike. */
+async function measureRounds(targets: Target[]): Promise<Figures[]> {
   const rounds = new Map<string, Figures[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order too, so no setup always runs right after another's burst.
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(round + i) % targets.length]!;
       rounds.get(t.name)!.push(await measure(t.name, t.url, t.pids));
     }
   }
-  await Promise.all(gateways.map((g) => g.stop("SIGKILL")));
-  await Promise.all([upstream.close(), redis.stop()]);
-  await rm(dir, { recursive: true, force: true });
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const results = targets.map((t) => {
+  return targets.map((t) => {
     const f = rounds.get(t.name)!;
     return {
       name: t.name,
@@ -146,6 +154,9 @@ async function main(): Promise<void> {
       errors: f.reduce((n, x) => n + x.errors, 0),
     };
   });
+}
+
+function print(results: Figures[]): void {
   const mock = results[0]!;
   console.log(`\n${ROUNDS} interleaved rounds, each: ${SEQUENTIAL} sequential requests, then ${CONCURRENCY} keep-alive clients for ${SECONDS} s; medians over rounds\n`);
   console.log(`| setup | median ms (c=1) | p99 ms (c=1) | overhead vs mock (median) | req/s at c=${CONCURRENCY} | gateway CPU ms/request | Redis CPU ms/request | req/s per gateway CPU core | errors |`);
