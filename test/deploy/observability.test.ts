@@ -61,6 +61,18 @@ describe("deploy/docker-compose.yml", () => {
     }
   });
 
+  it("has a GPU override that builds the CUDA variant and reserves a GPU per gateway", async () => {
+    const gpu = await readYaml(deploy("docker-compose.gpu.yml"));
+    expect(Object.keys(gpu.services).sort()).toEqual([...gateways].sort());
+    for (const g of gateways) {
+      expect(gpu.services[g].build.args.VARIANT).toBe("cuda");
+      expect(gpu.services[g].build.dockerfile).toBe(compose.services[g].build.dockerfile);
+      expect(gpu.services[g].deploy.resources.reservations.devices[0]).toMatchObject({ driver: "nvidia", capabilities: ["gpu"] });
+    }
+    const variants = parseDockerfile(await readFile(deploy("Dockerfile"), "utf8")).filter((i) => i.keyword === "FROM").map((i) => i.stage);
+    expect(variants).toContain("runtime-cuda");
+  });
+
   it("gives the gateways a valid config whose state is the compose Redis", () => {
     for (const g of gateways) {
       const configFile = mounts(g).find((m) => m.target === composeEnv(g).SLOPGUARD_CONFIG)!;
