@@ -41,7 +41,7 @@ function parseTool(tokens: string[]): Tool | undefined {
   let t = tokens;
   while (t.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t[0]!) || ["sudo", "$", ">", "!", "%", "run", "RUN", "exec"].includes(t[0]!))) t = t.slice(1);
   if (!t.length) return undefined;
-  const [a = "", b = "", c = ""] = t.map((x) => x.replace(/^[!%$]/, ""));
+  const [a = "", b = "", c = ""] = t.slice(0, 3).map((x) => x.replace(/^[!%$]/, ""));
   const cmd = a.toLowerCase().replace(/\.exe$/, "");
   const isPy = /^(python[\d.]*|py)$/.test(cmd);
   if (/^pip[\d.]*$/.test(cmd) && b === "install") return { ecosystem: "pypi", args: t.slice(2) };
@@ -163,6 +163,9 @@ function spansOf(text: string, prose: boolean): { text: string; at: number }[] {
   return t.some((_, k) => parseTool(t.slice(k))) ? [span] : [];
 }
 
+/** Every command parseTool knows starts with one of these words. */
+const TOOL_WORD = /(?:^|[^\w-])(?:pip[\d.]*|python[\d.]*|py|uv|poetry|pdm|rye|pipenv|pipx|conda|mamba|micromamba|npm|yarn|pnpm|pnpx|bun|bunx|npx)(?:\.exe)?(?=\s|$)/i;
+
 const SEPARATOR = /&&|\|\||;|\||\bthen\b/g;
 
 /** Simple commands of a span (split at `&&`, `||`, `;`, `|`, `then`), with their offsets. */
@@ -184,6 +187,7 @@ function commandsOf(span: { text: string; at: number }): { text: string; at: num
 export function findInstalls(lines: string[], firstLine: number, prose: boolean): InstallHit[] {
   const hits: InstallHit[] = [];
   for (let i = 0; i < lines.length; i++) {
+    if (!TOOL_WORD.test(lines[i]!)) continue; // most lines of an answer name no installer
     // starts[k] is where line i+k begins in the joined text.
     const starts = [0];
     const first = i;
