@@ -11,6 +11,7 @@
  * Options: --quick (fewer samples), --no-portkey, --profile <name> (a second
  * slopguard runs that mitigation profile; default `default`, i.e. verify/annotate;
  * `none` leaves it out), --json <file>.
+ * `--threads 1,2,0` instead measures the local provider's decode speed per thread count.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -274,7 +275,38 @@ function report(rows: Row[]): string {
   return out.filter((l, i, a) => l !== "" || a[i - 1] !== "").join("\n");
 }
 
+/** Decode speed of the local provider by thread count (chooses the default `threads`). */
+async function threadsBench(): Promise<void> {
+  const { LocalProvider } = await import("../src/providers/local/index.js");
+  const { LocalModelSchema } = await import("../src/config/schema.js");
+  const gguf = path.join(path.dirname(here), "..", "models/testbed/pkg-halluc-testbed-f16.gguf");
+  const counts = (option("threads") ?? "1,2").split(",").map(Number);
+  const reps = flag("quick") ? 2 : 3;
+  const providers = new Map<number, InstanceType<typeof LocalProvider>>();
+  for (const t of counts) {
+    const p = new LocalProvider(LocalModelSchema.parse({ name: `t${t}`, provider: "local", model: gguf, threads: t, contextSize: 1024 }));
+    await p.init();
+    providers.set(t, p);
+  }
+  // "a" forced (token 103) so every run decodes exactly max_tokens; per-token compute is the same as for real text.
+  const request = { model: "testbed", messages: [{ role: "user" as const, content: "Generate Python code that parses command line arguments" }], max_tokens: 100, logit_bias: { "103": 100 } };
+  const tokS = new Map<number, number[]>(counts.map((t) => [t, []]));
+  for (let r = 0; r < reps; r++) {
+    for (const t of counts) {
+      const t0 = performance.now();
+      const res = await providers.get(t)!.generate(request as never, { signal: new AbortController().signal, requestId: "bench" });
+      tokS.get(t)!.push(res.usage!.completion_tokens / ((performance.now() - t0) / 1000));
+      process.stderr.write(`threads ${t}: ${tokS.get(t)!.at(-1)!.toFixed(0)} tok/s\n`);
+    }
+  }
+  process.stdout.write(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n\n`);
+  process.stdout.write("| threads | median tok/s (100 tokens, prompt included) | runs |\n| --- | --- | --- |\n");
+  for (const t of counts) process.stdout.write(`| ${t} | ${pct(tokS.get(t)!, 50).toFixed(0)} | ${tokS.get(t)!.map((x) => x.toFixed(0)).join(", ")} |\n`);
+  for (const p of providers.values()) await p.close();
+}
+
 async function main(): Promise<void> {
+  if (args.includes("--threads")) return threadsBench();
   const role = option("role");
   if (role === "upstream") return runUpstream();
   if (role === "gateway") return runGateway(option("upstream")!, option("profile") ?? "none");
