@@ -3,7 +3,8 @@
  * s3:// URI on a local S3-compatible server (s3rver), then opened and queried by
  * two independent retrievers, with nothing on local disk but the server's files.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +42,17 @@ function fixS3rverDelimiterListing(): void {
   };
 }
 
+/** 60 packages per ecosystem of R's fixture (plus the YAML ones the query needs): the store, not the embedder, is under test. */
+async function sliceOfFixture(target: string): Promise<string> {
+  await mkdir(target, { recursive: true });
+  for (const ecosystem of ["pypi", "npm"]) {
+    const lines = gunzipSync(await readFile(path.join(repoRoot, "test/rag/fixtures/data", `${ecosystem}.tsv.gz`))).toString("utf8").split("\n");
+    const kept = [lines[0], ...lines.slice(1).filter((l, i) => l && (i < 60 || /yaml/i.test(l)))];
+    await writeFile(path.join(target, `${ecosystem}.tsv.gz`), gzipSync(`${kept.join("\n")}\n`));
+  }
+  return target;
+}
+
 describe("RAG index at an s3:// URI", () => {
   let server: S3rver;
   let dir: string;
@@ -61,7 +73,7 @@ describe("RAG index at an s3:// URI", () => {
         aws_access_key_id: "S3RVER",
         aws_secret_access_key: "S3RVER",
       },
-      dataDir: path.join(repoRoot, "test/rag/fixtures/data"),
+      dataDir: await sliceOfFixture(path.join(dir, "data")),
       embedder: { model: path.join(repoRoot, "models/embedder"), batchSize: 64 },
     });
   });
@@ -81,7 +93,8 @@ describe("RAG index at an s3:// URI", () => {
     try {
       await Promise.all(replicas.map((r) => r.whenReady()));
       const answers = await Promise.all(replicas.map((r) => r.retrieve({ query: "parse a YAML configuration file", ecosystem: "pypi" })));
-      for (const hits of answers) expect(hits.length).toBeGreaterThan(0);
+      // Retrieval quality is R's to test; here: the stored index answers, with YAML packages.
+      for (const hits of answers) expect(hits.some((h) => /yaml/i.test(h.package))).toBe(true);
       expect(answers[0]!.map((h) => h.package)).toEqual(answers[1]!.map((h) => h.package));
       // A second build finds the complete index on the store and leaves it alone.
       expect((await buildIndex({ config })).skipped).toBe(true);
