@@ -51,6 +51,24 @@ describe("extraction", () => {
     }
   });
 
+  it("stays linear on hostile 100-400 KB inputs (no regex backtracking blow-up)", () => {
+    const n = 40_000;
+    const hostile = [
+      "```js\n" + "import ".repeat(n) + "\n```",
+      "```js\n" + "export a, ".repeat(n) + "\n```",
+      "```" + "a".repeat(n * 2) + "`\n",
+      "x" + " a.py".repeat(n / 2),
+      "pip install " + "a".repeat(n * 2) + "!",
+      "```requirements.txt\n" + "a".repeat(n * 2) + "!\n```",
+      "Use pip " + "install ".repeat(n),
+    ];
+    for (const text of hostile) {
+      const t0 = performance.now();
+      checker.extract({ text });
+      expect(performance.now() - t0, text.slice(0, 30)).toBeLessThan(3000);
+    }
+  });
+
   it.each([
     ["Python_false_positive_packages.csv", "pip install", "pypi"],
     ["Javascript_false_positive_packages.csv", "npm install", "npm"],

@@ -36,28 +36,34 @@ const STOP_WORDS = new Set([
 
 interface Tool { ecosystem: PackageEcosystem; args: string[]; npx?: boolean; create?: boolean }
 
-/** Recognises the tool at the start of a simple command; returns its argument tokens. */
-function parseTool(tokens: string[]): Tool | undefined {
-  let t = tokens;
-  while (t.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t[0]!) || ["sudo", "$", ">", "!", "%", "run", "RUN", "exec"].includes(t[0]!))) t = t.slice(1);
-  if (!t.length) return undefined;
-  const [a = "", b = "", c = ""] = t.slice(0, 3).map((x) => x.replace(/^[!%$]/, ""));
+const PREFIXES = new Set(["sudo", "$", ">", "!", "%", "run", "RUN", "exec"]);
+
+/**
+ * Recognises the tool at `all[from]` (after `sudo`, `VAR=x`…); returns its argument tokens
+ * (a suffix of `all`). Index-based so that scanning a long line stays linear.
+ */
+function parseTool(all: string[], from = 0): Tool | undefined {
+  let i = from;
+  while (i < all.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(all[i]!) || PREFIXES.has(all[i]!))) i++;
+  if (i >= all.length) return undefined;
+  const [a = "", b = "", c = ""] = all.slice(i, i + 3).map((x) => x.replace(/^[!%$]/, ""));
+  const rest = (n: number): string[] => all.slice(i + n);
   const cmd = a.toLowerCase().replace(/\.exe$/, "");
   const isPy = /^(python[\d.]*|py)$/.test(cmd);
-  if (/^pip[\d.]*$/.test(cmd) && b === "install") return { ecosystem: "pypi", args: t.slice(2) };
-  if (isPy && b === "-m" && /^pip[\d.]*$/.test(c) && t[3] === "install") return { ecosystem: "pypi", args: t.slice(4) };
-  if (cmd === "uv" && b === "pip" && c === "install") return { ecosystem: "pypi", args: t.slice(3) };
-  if ((cmd === "uv" || cmd === "poetry" || cmd === "pdm" || cmd === "rye") && b === "add") return { ecosystem: "pypi", args: t.slice(2) };
-  if ((cmd === "pipenv" || cmd === "pipx") && b === "install") return { ecosystem: "pypi", args: t.slice(2) };
-  if ((cmd === "conda" || cmd === "mamba" || cmd === "micromamba") && b === "install") return { ecosystem: "conda", args: t.slice(2) };
-  if (cmd === "npm" && ["i", "install", "add", "isntall", "in"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
+  if (/^pip[\d.]*$/.test(cmd) && b === "install") return { ecosystem: "pypi", args: rest(2) };
+  if (isPy && b === "-m" && /^pip[\d.]*$/.test(c) && all[i + 3] === "install") return { ecosystem: "pypi", args: rest(4) };
+  if (cmd === "uv" && b === "pip" && c === "install") return { ecosystem: "pypi", args: rest(3) };
+  if ((cmd === "uv" || cmd === "poetry" || cmd === "pdm" || cmd === "rye") && b === "add") return { ecosystem: "pypi", args: rest(2) };
+  if ((cmd === "pipenv" || cmd === "pipx") && b === "install") return { ecosystem: "pypi", args: rest(2) };
+  if ((cmd === "conda" || cmd === "mamba" || cmd === "micromamba") && b === "install") return { ecosystem: "conda", args: rest(2) };
+  if (cmd === "npm" && ["i", "install", "add", "isntall", "in"].includes(b)) return { ecosystem: "npm", args: rest(2) };
   if (cmd === "npm" && (b === "create" || b === "init") && c && !c.startsWith("-")) return { ecosystem: "npm", args: [c], create: true };
-  if (cmd === "yarn" && b === "add") return { ecosystem: "npm", args: t.slice(2) };
-  if (cmd === "yarn" && b === "global" && c === "add") return { ecosystem: "npm", args: t.slice(3) };
-  if (cmd === "pnpm" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
-  if (cmd === "bun" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: t.slice(2) };
+  if (cmd === "yarn" && b === "add") return { ecosystem: "npm", args: rest(2) };
+  if (cmd === "yarn" && b === "global" && c === "add") return { ecosystem: "npm", args: rest(3) };
+  if (cmd === "pnpm" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: rest(2) };
+  if (cmd === "bun" && ["add", "i", "install"].includes(b)) return { ecosystem: "npm", args: rest(2) };
   if (cmd === "npx" || cmd === "pnpx" || cmd === "bunx" || (cmd === "pnpm" && b === "dlx")) {
-    return { ecosystem: "npm", args: cmd === "pnpm" ? t.slice(2) : t.slice(1), npx: true };
+    return { ecosystem: "npm", args: rest(cmd === "pnpm" ? 2 : 1), npx: true };
   }
   return undefined;
 }
@@ -160,11 +166,11 @@ function spansOf(text: string, prose: boolean): { text: string; at: number }[] {
   if (!prose) return [span];
   // In prose a command may follow words ("Install it with pip install x."); stop words end it.
   const t = tokenize(bare);
-  return t.some((_, k) => parseTool(t.slice(k))) ? [span] : [];
+  return t.some((_, k) => parseTool(t, k)) ? [span] : [];
 }
 
 /** Every command parseTool knows starts with one of these words. */
-const TOOL_WORD = /(?:^|[^\w-])(?:pip[\d.]*|python[\d.]*|py|uv|poetry|pdm|rye|pipenv|pipx|conda|mamba|micromamba|npm|yarn|pnpm|pnpx|bun|bunx|npx)(?:\.exe)?(?=\s|$)/i;
+const TOOL_WORD = /(?:^|[\s!%$`(;&|])(?:pip[\d.]*|python[\d.]*|py|uv|poetry|pdm|rye|pipenv|pipx|conda|mamba|micromamba|npm|yarn|pnpm|pnpx|bun|bunx|npx)(?:\.exe)?(?=\s|$)/i;
 
 const SEPARATOR = /&&|\|\||;|\||\bthen\b/g;
 
@@ -206,8 +212,9 @@ export function findInstalls(lines: string[], firstLine: number, prose: boolean)
     for (const span of spansOf(text, prose)) {
       for (const cmd of commandsOf(span)) {
         const tokens = tokenizeAt(cmd.text);
+        const texts = tokens.map((t) => t.text);
         for (let k = 0; k < tokens.length; k++) {
-          const tool = parseTool(tokens.slice(k).map((t) => t.text));
+          const tool = parseTool(texts, k);
           if (!tool) continue;
           const suffix = tokens.length - tool.args.length;
           const { names, end } = namesOf(tool);

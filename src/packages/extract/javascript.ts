@@ -14,10 +14,20 @@ export interface JsHit {
 
 const PATTERNS = [
   /\brequire\s*\(\s*(["'`])([^"'`$\s]+)\1\s*\)/g,
-  /\b(?:import|export)\s+(?:type\s+)?[\w*${}\s,]*?\bfrom\s*(["'])([^"'\s]+)\1/g,
   /(?:^|[;\s])import\s*(["'])([^"'\s]+)\1/g,
   /\bimport\s*\(\s*(["'`])([^"'`$\s]+)\1\s*[,)]/g,
 ];
+
+/** `from "x"` ends an import/export statement; its clause is checked backwards (linear, no backtracking). */
+const FROM = /\bfrom\s*(["'])([^"'\s]+)\1/g;
+const CLAUSE = /^\s+(?:type\s+)?[\w*${}\s,]*$/;
+
+function isImportFrom(text: string, at: number): boolean {
+  const window = text.slice(Math.max(0, at - 4000), at);
+  let kw = -1;
+  for (const m of window.matchAll(/(?<![\w$.])(?:import|export)(?![\w$])/g)) kw = m.index!;
+  return kw !== -1 && CLAUSE.test(window.slice(kw + 6));
+}
 
 /** Specifiers that are not registry packages: paths, URLs, `node:`, aliases like `@/` or `~/`. */
 function isExternal(spec: string): boolean {
@@ -30,8 +40,10 @@ export function findJsImports(lines: string[], firstLine: number, builtins: Set<
   const text = lines.map((l) => l.replace(/(^|[^:"'`\\])\/\/.*$/, "$1")).join("\n");
   const starts = lineStarts(text);
   const hits: JsHit[] = [];
-  for (const re of PATTERNS) {
-    for (const m of text.matchAll(re)) {
+  const matches = PATTERNS.flatMap((re) => [...text.matchAll(re)]);
+  for (const m of text.matchAll(FROM)) if (isImportFrom(text, m.index!)) matches.push(m);
+  {
+    for (const m of matches) {
       const spec = m[2]!;
       if (!isExternal(spec)) continue;
       const name = npmPackageOfSpecifier(spec);

@@ -16,7 +16,8 @@ export interface Block {
   caption: string;
 }
 
-const FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
+// `(?:\s[^`]*)?` rather than `[^`]*` after the info word: no quadratic backtracking on long lines.
+const FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)(?:\s[^`]*)?$/;
 
 const KIND_OF_INFO: Record<string, BlockKind> = {
   python: "python", py: "python", python3: "python", ipython: "python", pycon: "python",
