@@ -58,7 +58,10 @@ export function buildIndexInChild(rag: RagConfig, logger: Logger, signal: AbortS
       if (code === 0) {
         logger.info("rag index built", { ms: Math.round(performance.now() - t0) });
         resolve();
-      } else reject(new Error(`rag-index build exited with ${code}: ${tail.split("\n").filter(Boolean).slice(-3).join(" | ")}`));
+      } else {
+        const lines = tail.split("\n").filter((l) => l.trim() && !/^\s+at /.test(l) && !l.startsWith("Node.js"));
+        reject(new Error(`rag-index build exited with ${code}: ${lines.slice(-2).join(" | ")}`));
+      }
     });
   });
 }
