@@ -3,6 +3,7 @@
  * scripts/build-snapshot.ts, provenance in data/registry/PROVENANCE.md).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { normalizePypi } from "./names.js";
@@ -65,7 +66,8 @@ export function loadSnapshot(options: { dataDir?: string } = {}): Snapshot {
     npm: { names: npm.names, downloads: npm.values },
     moduleToDist: loadModuleMap(dir),
     pythonStdlib: new Set(["python-stdlib.txt", "python-stdlib-extra.txt"].flatMap((f) => lines(readFileSync(join(dir, "mappings", f), "utf8")))),
-    nodeBuiltins: new Set(lines(readFileSync(join(dir, "mappings", "node-builtins.txt"), "utf8"))),
+    // The captured list, plus whatever the running Node knows (newer versions add modules).
+    nodeBuiltins: new Set([...lines(readFileSync(join(dir, "mappings", "node-builtins.txt"), "utf8")), ...builtinModules]),
     loadMs: 0,
   };
   snapshot.loadMs = performance.now() - t0;
