@@ -82,6 +82,7 @@ export class LocalProvider implements Provider {
       this.pools.set(set.name, new Pool(slots, { queueLimit: this.config.queueLimit, label, onDepth: () => this.reportDepth() }));
     }
     this.isReady = true;
+    this.reportDepth();
     this.options.logger?.info("local model loaded", {
       model: this.config.name,
       file: this.config.model,
