@@ -97,3 +97,13 @@ export async function startRedis(): Promise<RedisServer> {
     },
   };
 }
+
+/**
+ * Waits out the last seconds of a rate-limit minute, so that a burst asserting "exactly N
+ * admitted" does not straddle two windows, where the sliding window's decaying weight of
+ * the previous minute would legitimately admit one more.
+ */
+export async function clearOfWindowEdge(marginMs = 5000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

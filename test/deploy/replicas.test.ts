@@ -13,7 +13,7 @@ import { repoRoot, upstreamModel } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
 import { spawnGateway, type GatewayProcess } from "./gateway-process.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { clearOfWindowEdge, startRedis, type RedisServer } from "./redis-server.js";
 
 const KEY = "sk-replica-test-key-1";
 const RATE_KEY = "sk-replica-test-key-2";
@@ -42,7 +42,9 @@ describe("two replicas sharing Redis", () => {
         watchlistPath: "${WATCHLIST_PATH}",
       },
       rag: { enabled: false },
-      state: { url: redis.url, keyPrefix: prefix, commandTimeoutMs: 300, rateLimits: { requestsPerMinute: LIMIT } },
+      // Generous: on a loaded CI machine a slow command would fall back to per-replica limits
+      // (by design), which is not what this file tests; a killed Redis is noticed at once anyway.
+      state: { url: redis.url, keyPrefix: prefix, commandTimeoutMs: 2000, rateLimits: { requestsPerMinute: LIMIT } },
     };
     const file = path.join(dir, "slopguard.yaml");
     await writeFile(file, stringify(config));
@@ -92,6 +94,7 @@ describe("two replicas sharing Redis", () => {
   });
 
   it(`admits ${LIMIT} requests per minute for one key across both replicas together`, async () => {
+    await clearOfWindowEdge();
     const results = await Promise.all(
       Array.from({ length: 2 * LIMIT }, (_, i) => call(replicas[i % 2]!, "/v1/models", undefined, RATE_KEY)),
     );

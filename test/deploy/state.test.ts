@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StateConfigSchema } from "../../src/state/config.js";
 import { createState, MemoryRateLimiter, type GatewayState } from "../../src/state/index.js";
 import { decide, retryAfterSeconds } from "../../src/state/window.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { clearOfWindowEdge, startRedis, type RedisServer } from "./redis-server.js";
 
 describe("sliding window", () => {
   it("admits exactly the limit on a fresh key and then refuses", () => {
@@ -55,7 +55,7 @@ describe("redis state shared by two replicas", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    config = StateConfigSchema.parse({ url: redis.url, keyPrefix: `t${Date.now()}:`, commandTimeoutMs: 300 });
+    config = StateConfigSchema.parse({ url: redis.url, keyPrefix: `t${Date.now()}:`, commandTimeoutMs: 2000 });
     a = await createState({ config, registry });
     b = await createState({ config, registry: new Registry() });
   });
@@ -77,6 +77,7 @@ describe("redis state shared by two replicas", () => {
     expect(await b.shared!.lookupCache<{ exists: boolean }>("registry:pypi").get("requests")).toEqual({ exists: true });
     expect(await b.shared!.lookupCache("registry:npm").get("requests")).toBeUndefined();
 
+    await clearOfWindowEdge();
     const both = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rateLimiter.consume("key:shared", 1, 12)),
     );
