@@ -10,6 +10,7 @@ import * as lancedb from "@lancedb/lancedb";
 import type { RagConfig } from "../src/rag/config.js";
 import { loadEmbedder, type Embedder } from "../src/rag/embedder.js";
 import { connectIndex, openTableIfExists, statementSchema } from "../src/rag/store.js";
+import { withBuildLock } from "./lock.js";
 import { readManifest, writeManifest, type Manifest } from "./manifest.js";
 import { buildStatements, type Statement } from "./statements.js";
 
@@ -82,7 +83,14 @@ async function addIndexes(table: lancedb.Table, rows: number, annMinRows: number
   return `ivf_pq(partitions=${numPartitions},subvectors=16)`;
 }
 
+/** Builds under a per-folder lock; a second builder waits, then finds the index complete. */
 export async function buildIndex(opts: BuildOptions): Promise<BuildResult> {
+  return withBuildLock(opts.config.indexUri, () => buildLocked(opts), {
+    onWait: () => process.stderr.write(`another process is building ${opts.config.indexUri}; waiting for it\n`),
+  });
+}
+
+async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
   const { config } = opts;
   const started = Date.now();
   const embedder = opts.embedder ?? (await loadEmbedder(config.embedder));

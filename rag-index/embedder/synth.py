@@ -44,6 +44,8 @@ def statement(p):
     s = p["summary"].rstrip(". ")
     return f"Package {p['name']} could answer questions about {s}."
 
+DROP = 0.15
+
 def perturb(task, rng):
     words = task.split()
     out = []
@@ -51,7 +53,7 @@ def perturb(task, rng):
         lw = w.lower().strip(",.")
         if lw in SYN and rng.random() < 0.3:
             out.append(rng.choice(SYN[lw])); continue
-        if len(words) > 5 and rng.random() < 0.15:
+        if len(words) > 4 and rng.random() < DROP:
             continue
         out.append(w)
     if len(out) > 6 and rng.random() < 0.2:  # swap two clauses around a comma
@@ -74,3 +76,21 @@ def query(p, rng):
 
 def load(data_dir):
     return list(read(f"{data_dir}/pypi.tsv.gz", "pypi")) + list(read(f"{data_dir}/npm.tsv.gz", "npm"))
+
+
+def topic_batches(pkgs, rng, batch, share=0.5):
+    """Yields batches where about `share` of the packages have a summary word in common, so
+    in-batch negatives are near misses (other YAML parsers, other AWS SDKs), not random text."""
+    index = {}
+    for i, p in enumerate(pkgs):
+        for w in set(re.findall(r"[a-z][a-z0-9]{3,}", p["summary"].lower())):
+            index.setdefault(w, []).append(i)
+    topics = [ids for ids in index.values() if 8 <= len(ids) <= 2000]
+    while True:
+        chosen = set()
+        while len(chosen) < batch * share:
+            ids = rng.choice(topics)
+            chosen.update(rng.sample(ids, min(len(ids), 8)))
+        while len(chosen) < batch:
+            chosen.add(rng.randrange(len(pkgs)))
+        yield [pkgs[i] for i in list(chosen)[:batch]]

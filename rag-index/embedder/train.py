@@ -77,18 +77,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="rag-index/data")
     ap.add_argument("--out", default="models/embedder")
-    ap.add_argument("--seconds", type=float, default=840)
-    ap.add_argument("--batch", type=int, default=96)
-    ap.add_argument("--hidden", type=int, default=256)
-    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=840, help="wall-clock budget for the training loop")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: only the time budget)")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--vocab", type=int, default=12000)
-    ap.add_argument("--max-len", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--max-len", type=int, default=40)
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--scale", type=float, default=20.0)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--hard-share", type=float, default=0.5, help="batch share drawn from packages sharing a summary word")
+    ap.add_argument("--drop", type=float, default=0.25, help="word dropout in synthetic queries")
     a = ap.parse_args()
     random.seed(a.seed); torch.manual_seed(a.seed); torch.set_num_threads(a.threads)
+    synth.DROP = a.drop
     rng = random.Random(a.seed)
     pkgs = synth.load(a.data)
     rng.shuffle(pkgs)
@@ -104,11 +108,12 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     log, start, step = [], time.time(), 0
     warm = 100
-    while time.time() - start < a.seconds:
-        batch = rng.sample(train, a.batch)
+    batches = synth.topic_batches(train, rng, a.batch, a.hard_share)
+    while time.time() - start < a.seconds and (a.max_steps == 0 or step < a.max_steps):
+        batch = next(batches)
         qs = [synth.query(p, rng) for p in batch]
         ds = [synth.statement(p) for p in batch]
-        frac = min(1.0, (time.time() - start) / a.seconds)
+        frac = min(1.0, max((time.time() - start) / a.seconds, step / a.max_steps if a.max_steps else 0.0))
         for g in opt.param_groups:  # linear warm-up, cosine decay on wall-clock progress
             g["lr"] = a.lr * min(1.0, (step + 1) / warm) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         q = embed(model, *encode(tok, qs, a.max_len)); d = embed(model, *encode(tok, ds, a.max_len))

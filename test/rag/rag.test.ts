@@ -31,8 +31,10 @@ beforeAll(async () => {
   await expect(
     buildIndex({ config, embedder, onProgress: (p) => { if (p.phase === "embed" && p.done > 0) throw new Error("interrupted"); } }),
   ).rejects.toThrow("interrupted");
-  const { manifest } = await buildIndex({ config, embedder });
-  expect(manifest.complete).toBe(true);
+  // Two builders at once (side-by-side gateways): one resumes, the other waits on the lock and skips.
+  const both = await Promise.all([buildIndex({ config, embedder }), buildIndex({ config, embedder })]);
+  expect(both.map((b) => b.skipped).sort()).toEqual([false, true]);
+  expect(both.every((b) => b.manifest.complete)).toBe(true);
   retriever = createRetriever(config, { embedder });
   await retriever.whenReady();
 });
@@ -90,7 +92,7 @@ describe("index build", () => {
 
 describe("retrieval", () => {
   it.each([
-    ["Generate Python code that reads a YAML configuration file", "pypi", "pyyaml"],
+    ["Generate Python code that parses and emits YAML documents", "pypi", "pyyaml"],
     ["Write a Python script that sends HTTP requests to a web API", "pypi", "requests"],
     ["Generate JavaScript code that styles terminal strings with colors", "npm", "chalk"],
     ["Create a minimalist web framework server in JavaScript", "npm", "express"],
