@@ -17,6 +17,7 @@ interface CompareOptions {
   baseHf: string;
   adapterHf?: string;
   sets?: string;
+  limit?: string;
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -39,9 +40,11 @@ export function registerCompare(ft: Command): void {
     .option("--base-hf <dir>", "HF checkpoint for --engine hf", "models/testbed/hf")
     .option("--adapter-hf <dir>", "peft adapter folder for --engine hf")
     .option("--sets <names>", "only these sets (comma-separated names)")
+    .option("--limit <n>", "only the first n prompts of each set")
     .action(async (o: CompareOptions) => {
       mkdirSync(o.out, { recursive: true });
-      const sets = loadEvalSets(o.dataDir, { paperCount: Number(o.paperCount), seed: 3 }).filter((s) => !o.sets || o.sets.split(",").includes(s.name));
+      const sets = loadEvalSets(o.dataDir, { paperCount: Number(o.paperCount), seed: 3 }).filter((s) => !o.sets || o.sets.split(",").includes(s.name))
+        .map((s) => (o.limit ? { ...s, prompts: s.prompts.slice(0, Number(o.limit)) } : s));
       const he = o.humaneval ? join(o.dataDir, "eval/humaneval/HumanEval.jsonl.gz") : undefined;
       for (const arm of o.arms.split(",")) {
         const r = o.engine === "hf"

@@ -20,6 +20,8 @@ export interface EvalSet {
   ecosystem: "pypi" | "npm";
   kind: "list" | "code";
   prompts: ChatPrompt[];
+  /** The package each testbed prompt was written from: naming it is the "task fit" of an answer. */
+  sources?: string[];
 }
 
 export interface ArmResult {
@@ -43,8 +45,9 @@ export function loadEvalSets(dataDir: string, opts: { paperCount: number; seed: 
   const sets: EvalSet[] = [];
   for (const name of ["heldout_pypi", "heldout_npm", "seen_pypi"]) {
     const rows = gz(join(dataDir, `eval/testbed/${name}.jsonl.gz`)).split("\n").filter(Boolean)
-      .map((l) => JSON.parse(l) as { system: string; user: string; registry: "pypi" | "npm" });
-    sets.push({ name, ecosystem: rows[0]!.registry, kind: "list", prompts: rows.map((r) => ({ system: r.system, user: r.user })) });
+      .map((l) => JSON.parse(l) as { system: string; user: string; registry: "pypi" | "npm"; name: string });
+    sets.push({ name, ecosystem: rows[0]!.registry, kind: "list", prompts: rows.map((r) => ({ system: r.system, user: r.user })),
+      sources: rows.map((r) => normalizeName(r.name, r.registry)) });
   }
   const paper = readPaperPrompts(join(dataDir, "eval/paper/Python_LLM_AT.json.gz")).filter((p) => p.startsWith("Generate Python code"));
   const rand = rng(opts.seed);
@@ -148,18 +151,21 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /** Markdown table and JSON summary of base vs adapter. */
 export function compareArms(base: ArmResult, tuned: ArmResult, sets: EvalSet[], names: Record<"pypi" | "npm", Set<string>>) {
   const bs = scoreArm(base, sets, names), ts = scoreArm(tuned, sets, names);
-  const rows: string[] = ["| set | prompts | base rate [95% CI] (prompts with ≥1) | adapter rate [95% CI] (prompts with ≥1) | names/answer base → adapter | adapter − base [95% CI] |", "| --- | --- | --- | --- | --- | --- |"];
+  const rows: string[] = ["| set | prompts | base rate [95% CI] (prompts with ≥1) | adapter rate [95% CI] (prompts with ≥1) | names/answer base → adapter | source package named base → adapter | adapter − base [95% CI] |", "| --- | --- | --- | --- | --- | --- | --- |"];
+  const fit = (arm: ArmResult, s: EvalSet) =>
+    s.sources ? (arm.sets[s.name]?.answers ?? []).filter((a, i) => namesOf(a, s.kind, s.ecosystem).includes(s.sources![i]!)).length : null;
   const summary: Record<string, unknown> = {};
   for (const s of sets) {
     const b = rateWithCI(bs[s.name]!), t = rateWithCI(ts[s.name]!), d = pairedDiffCI(bs[s.name]!, ts[s.name]!);
-    summary[s.name] = { base: b, adapter: t, diff: d };
-    rows.push(`| ${s.name} | ${b.prompts} | ${pct(b.rate)} [${pct(b.lo)}, ${pct(b.hi)}] (${b.promptsWithBad}) | ${pct(t.rate)} [${pct(t.lo)}, ${pct(t.hi)}] (${t.promptsWithBad}) | ${(b.names / b.prompts).toFixed(2)} → ${(t.names / t.prompts).toFixed(2)} | ${(100 * d.diff).toFixed(1)} pp [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}] |`);
+    const fb = fit(base, s), ft = fit(tuned, s);
+    summary[s.name] = { base: b, adapter: t, diff: d, sourceNamed: { base: fb, adapter: ft } };
+    rows.push(`| ${s.name} | ${b.prompts} | ${pct(b.rate)} [${pct(b.lo)}, ${pct(b.hi)}] (${b.promptsWithBad}) | ${pct(t.rate)} [${pct(t.lo)}, ${pct(t.hi)}] (${t.promptsWithBad}) | ${(b.names / b.prompts).toFixed(2)} → ${(t.names / t.prompts).toFixed(2)} | ${fb ?? "–"} → ${ft ?? "–"} | ${(100 * d.diff).toFixed(1)} pp [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}] |`);
   }
   if (base.humaneval && tuned.humaneval) {
     const hb = wilson(base.humaneval.passed.filter(Boolean).length, base.humaneval.passed.length);
     const ht = wilson(tuned.humaneval.passed.filter(Boolean).length, tuned.humaneval.passed.length);
     summary.humaneval = { base: hb, adapter: ht, problems: base.humaneval.passed.length };
-    rows.push(`| HumanEval pass@1 (greedy) | ${base.humaneval.passed.length} | ${pct(hb.p)} [${pct(hb.lo)}, ${pct(hb.hi)}] | ${pct(ht.p)} [${pct(ht.lo)}, ${pct(ht.hi)}] | | |`);
+    rows.push(`| HumanEval pass@1 (greedy) | ${base.humaneval.passed.length} | ${pct(hb.p)} [${pct(hb.lo)}, ${pct(hb.hi)}] | ${pct(ht.p)} [${pct(ht.lo)}, ${pct(ht.hi)}] | | | |`);
   }
   return { table: rows.join("\n"), summary };
 }
