@@ -7,6 +7,7 @@ import { normalizeName } from "../names.js";
 import { findInstalls, npmNameOfSpec, pypiNameOfSpec } from "./install.js";
 import { findJsImports, findPackageJsonDeps } from "./javascript.js";
 import { splitMarkdown, type Block, type BlockKind } from "./markdown.js";
+import { findPyproject, findSetupPy, looksLikePyproject } from "./manifests.js";
 import { distributionOf, findPythonImports, findRequirements, localModules, looksLikeRequirements, type ModuleMaps } from "./python.js";
 
 export interface ExtractContext extends ModuleMaps {
@@ -21,6 +22,7 @@ function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
   const text = lines.join("\n");
   if (/^\s*\{[\s\S]*"(dev)?[dD]ependencies"\s*:/.test(text)) return "package_json";
   if (looksLikeRequirements(lines)) return "requirements";
+  if (looksLikePyproject(lines)) return "pyproject";
   const py = /^\s*(from\s+[\w.]+\s+import\s|import\s+[\w.]+(\s+as\s+\w+)?\s*$|def\s+\w+\(.*\):|class\s+\w+.*:\s*$)/m.test(text);
   const js = /\brequire\s*\(|^\s*import\s.*\sfrom\s*["']|^\s*(const|let|var)\s|=>|console\.log/m.test(text);
   if (py && !js) return "python";
@@ -42,10 +44,13 @@ function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?
       const dist = distributionOf(hit, ctx);
       if (dist) out.push({ name: dist, ecosystem: "pypi", source: "import", line: hit.line, module: hit.module });
     }
+    for (const h of findSetupPy(block.lines, block.firstLine)) out.push({ ...h, ecosystem: "pypi", source: "requirements" });
   } else if (kind === "javascript") {
     for (const h of findJsImports(block.lines, block.firstLine, ctx.nodeBuiltins)) {
       out.push({ name: h.name, ecosystem: "npm", source: "import", line: h.line, module: h.specifier });
     }
+  } else if (kind === "pyproject") {
+    for (const h of findPyproject(block.lines, block.firstLine)) out.push({ ...h, ecosystem: "pypi", source: "requirements" });
   } else if (kind === "requirements") {
     for (const h of findRequirements(block.lines, block.firstLine)) out.push({ ...h, ecosystem: "pypi", source: "requirements" });
   } else if (kind === "package_json") {

@@ -2,7 +2,7 @@
  * Splits an answer into fenced code blocks and prose, keeping 1-based line numbers,
  * so each extractor sees only the text it understands.
  */
-export type BlockKind = "python" | "javascript" | "shell" | "requirements" | "package_json" | "unknown" | "prose";
+export type BlockKind = "python" | "javascript" | "shell" | "requirements" | "package_json" | "pyproject" | "unknown" | "prose";
 
 export interface Block {
   kind: BlockKind;
@@ -34,6 +34,9 @@ export function kindOfInfo(info: string, body: string[], caption: string): Block
   if (known) return known;
   if (key === "json" || key === "jsonc" || key === "json5" || key === "package.json") {
     return /"(dev|peer|optional)?[dD]ependencies"\s*:/.test(body.join("\n")) ? "package_json" : "unknown";
+  }
+  if (key === "toml" || key === "pyproject.toml" || /pyproject\.toml/i.test(caption)) {
+    if (body.some((l) => /^\s*\[(?:project|tool\.poetry|build-system|dependency-groups)[\].]/.test(l))) return "pyproject";
   }
   if (/requirements[\w.-]*\.txt/i.test(caption) && (key === "" || key === "text" || key === "txt" || key === "plaintext" || key === "ini")) {
     return "requirements";
