@@ -72,6 +72,7 @@ export function barChart(opts: { id: string; title: string; yLabel: string; bars
     });
   });
   body += legend(series);
+  if (opts.bars.length === 0) body += `<text class="empty" x="${W / 2}" y="${M.top + ph / 2}" text-anchor="middle" font-size="12" fill="#777">no data in this run</text>`;
   return frame(opts.id, opts.title, body, opts.yLabel, yMax, opts.percent === false ? (v) => String(Math.round(v * 100) / 100) : pctFmt);
 }
 
