@@ -74,6 +74,11 @@ export const metrics = {
     labelNames: ["model"] as const,
     registers: [registry],
   }),
+  backpressureWaits: new Counter({
+    name: "slopguard_sse_backpressure_waits_total",
+    help: "Times a streaming response paused for a slow client (socket buffer full, waited for 'drain')",
+    registers: [registry],
+  }),
   providerErrors: new Counter({
     name: "slopguard_provider_errors_total",
     help: "Provider failures by model and error code (upstream_error, upstream_timeout, queue_full, ...)",

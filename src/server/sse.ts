@@ -6,6 +6,7 @@
 import { once } from "node:events";
 import type { Response } from "express";
 import type { ChatCompletionChunk, Usage } from "../api/schema.js";
+import { metrics } from "../metrics/index.js";
 import { toApiError } from "./errors.js";
 
 export interface SseOptions {
@@ -72,6 +73,7 @@ function hasContent(chunk: ChatCompletionChunk): boolean {
 async function write(res: Response, data: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(data)) return true;
+  metrics.backpressureWaits.inc();
   const closed = once(res, "close").then(() => false);
   return Promise.race([once(res, "drain").then(() => !res.destroyed), closed]);
 }
