@@ -10,5 +10,5 @@ fi
 rm -rf models/embedder.tmp
 nice -n 10 "$VENV/bin/python" rag-index/embedder/train.py --data rag-index/data --out models/embedder.tmp "$@"
 # both model.onnx (fp32) and model_quantized.onnx (int8, the default) are shipped: ~9 MB together
-cp rag-index/embedder/MODEL_README.md models/embedder.tmp/README.md 2>/dev/null || true
+cp models/embedder/README.md models/embedder.tmp/README.md 2>/dev/null || true   # keep the model card
 rm -rf models/embedder && mv models/embedder.tmp models/embedder
