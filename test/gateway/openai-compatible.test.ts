@@ -35,6 +35,25 @@ describe("openai-compatible provider through the gateway", () => {
     expect(sent.stream).toBe(false);
   });
 
+  it("passes every OpenAI parameter (and unknown vendor fields) through to the upstream", async () => {
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+    const params = {
+      top_p: 0.9,
+      max_completion_tokens: 33,
+      stop: ["\n\n"],
+      n: 1,
+      tools,
+      tool_choice: "auto" as const,
+      response_format: { type: "json_object" as const },
+      user: "user-42",
+      presence_penalty: 0.1,
+      guided_json: { type: "object" },
+    };
+    await viaGateway.chat.completions.create({ model: "up", messages, ...params } as never);
+    const sent = up.chatRequests().at(-1)!.body;
+    expect(sent).toMatchObject({ ...params, model: "upstream-model" });
+  });
+
   it("returns the same content as the upstream, streaming", async () => {
     const chunks = ["py", "yaml", ", ruamel", ".yaml"];
     up.enqueue({ kind: "stream", chunks }, { kind: "stream", chunks });
