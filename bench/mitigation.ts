@@ -198,14 +198,16 @@ async function testbed(retriever: Retriever | undefined) {
       rows.push({ profile, skipped: "no RAG index" });
       continue;
     }
-    const acc = { model: { pkgs: 0, bad: 0, answers: 0 }, client: { pkgs: 0, bad: 0, answers: 0 }, rounds: 0, seconds: 0 };
+    const acc = { model: { pkgs: 0, bad: 0, answers: 0 }, client: { pkgs: 0, bad: 0, answers: 0 }, rounds: 0, seconds: 0, blocked: 0 };
     const t0 = performance.now();
     for (const p of prompts) {
       const r: any = await client.chat.completions.create({ model: `testbed:${profile}`, messages: [{ role: "system", content: SYSTEM }, { role: "user", content: p }] });
       const sg = r.slopguard;
       const modelTotals = sg.model_totals ?? sg.totals;
       acc.model.pkgs += modelTotals.packages; acc.model.bad += modelTotals.not_found; acc.model.answers += modelTotals.not_found > 0 ? 1 : 0;
-      acc.client.pkgs += sg.totals.packages; acc.client.bad += sg.totals.not_found; acc.client.answers += sg.totals.not_found > 0 ? 1 : 0;
+      // A blocked answer's report lists what was withheld; the client received none of those names.
+      if (sg.action === "blocked") acc.blocked++;
+      else { acc.client.pkgs += sg.totals.packages; acc.client.bad += sg.totals.not_found; acc.client.answers += sg.totals.not_found > 0 ? 1 : 0; }
       acc.rounds += sg.mitigations.find((m: any) => m.module === "self-refine")?.data.rounds ?? 0;
     }
     acc.seconds = (performance.now() - t0) / 1000;
@@ -221,6 +223,7 @@ async function testbed(retriever: Retriever | undefined) {
       clientAnswersWithHalluc: acc.client.answers,
       packagesAtClient: acc.client.pkgs,
       regenerations: acc.rounds,
+      blockedAnswers: acc.blocked,
       secondsPerPrompt: ms(acc.seconds / prompts.length),
     });
     console.table([rows.at(-1)]);
