@@ -42,7 +42,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (opts.port !== undefined) config.server.port = Number(opts.port);
   if (opts.host !== undefined) config.server.host = opts.host;
   const logger = createLogger({ level: config.server.logLevel, base: { service: "slopguard" } });
-  const gateway = await buildGateway(config, { logger, waitForModels: false });
+  const gateway = await buildGateway(config, {
+    logger,
+    waitForModels: false,
+    // A model that cannot load is a configuration error: fail loudly instead of serving 503s forever.
+    onModelError: (err) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(3);
+    },
+  });
   const server = await listen(gateway.app, { host: config.server.host, port: config.server.port });
   logger.info("listening", {
     url: server.url,

@@ -28,6 +28,8 @@ export interface BuildOptions {
   overrides?: Partial<GatewayServices>;
   /** Wait for models to load before returning (default true). */
   waitForModels?: boolean;
+  /** Called when a model fails to load after startup returned (waitForModels: false). */
+  onModelError?: (err: Error) => void;
   /** Keep the watchlist in memory instead of on disk (tests). */
   ephemeral?: boolean;
 }
@@ -43,7 +45,7 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
     throw err;
   });
   if (options.waitForModels ?? true) await init;
-  else init.catch(() => undefined);
+  else init.catch((err: Error) => options.onModelError?.(err));
   // Redis down at startup is not fatal: the state serves locally and reports itself degraded.
   const state = overrides.state ?? (await createState({ config: config.state, registry }));
   if (!overrides.state) closers.push(() => state.close());

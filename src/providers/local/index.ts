@@ -38,6 +38,7 @@ export class LocalProvider implements Provider {
   private readonly contexts: LlamaContext[] = [];
   private readonly pools = new Map<string, Pool<Slot>>();
   private loading: Promise<void> | undefined;
+  private failure: string | undefined;
   private isReady = false;
 
   constructor(
@@ -46,7 +47,10 @@ export class LocalProvider implements Provider {
   ) {}
 
   init(): Promise<void> {
-    this.loading ??= this.load();
+    this.loading ??= this.load().catch((err: unknown) => {
+      this.failure = `model '${this.config.name}' (${this.config.model}) failed to load: ${(err as Error).message}`;
+      throw new Error(this.failure);
+    });
     return this.loading;
   }
 
@@ -103,6 +107,7 @@ export class LocalProvider implements Provider {
   private pool(adapter: string | undefined): Pool<Slot> {
     const pool = this.pools.get(adapter ?? BASE);
     if (!pool) {
+      if (this.failure) throw new ProviderError(`Model '${this.config.name}' is unavailable: it failed to load`, 503, "model_unavailable");
       if (!this.isReady) throw new ProviderError(`Model '${this.config.name}' is still loading`, 503, "model_loading", 2);
       throw new ProviderError(`Adapter '${adapter}' is not configured on model '${this.config.name}'`, 400, "adapter_not_found");
     }
