@@ -31,7 +31,7 @@ export function registerCompare(ft: Command): void {
     .option("--model <gguf>", "base GGUF model", "models/testbed/pkg-halluc-testbed-f16.gguf")
     .option("--adapter <gguf>", "GGUF LoRA adapter (needed for the adapter arm)")
     .requiredOption("--out <dir>", "folder for base.json, adapter.json, compare.json and compare.md")
-    .option("--arms <list>", "arms to run now: base, adapter or base,adapter (saved arms are reused)", "base,adapter")
+    .option("--arms <list>", "arms to run now: base, adapter, base,adapter, or \"\" to only compare saved arms", "base,adapter")
     .option("--data-dir <dir>", "folder with registry/ and eval/ (this repository's data/)", "data")
     .option("--paper-count <n>", "paper Python code prompts to sample", "150")
     .option("--no-humaneval", "skip HumanEval")
@@ -46,7 +46,7 @@ export function registerCompare(ft: Command): void {
       const sets = loadEvalSets(o.dataDir, { paperCount: Number(o.paperCount), seed: 3 }).filter((s) => !o.sets || o.sets.split(",").includes(s.name))
         .map((s) => (o.limit ? { ...s, prompts: s.prompts.slice(0, Number(o.limit)) } : s));
       const he = o.humaneval ? join(o.dataDir, "eval/humaneval/HumanEval.jsonl.gz") : undefined;
-      for (const arm of o.arms.split(",")) {
+      for (const arm of o.arms.split(",").filter(Boolean)) {
         const r = o.engine === "hf"
           ? runArmHf({ arm, python: "finetune/.venv/bin/python", baseHf: o.baseHf, sets, ...(arm === "adapter" ? { adapterDir: need(o.adapterHf, "--adapter-hf") } : {}),
               ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit) })
