@@ -27,7 +27,7 @@ export interface BuildOptions {
   /** Extra questions per package from `--generator`, keyed `ecosystem:name`. */
   generated?: Map<string, string[]>;
   generatorModel?: string;
-  /** Rows from which an IVF-PQ index is worth its recall cost; below it search is exhaustive. */
+  /** Rows from which an ANN index is worth building; below it search is exhaustive. */
   annMinRows?: number;
   onProgress?: (p: BuildProgress) => void;
 }
@@ -75,12 +75,10 @@ async function addIndexes(table: lancedb.Table, rows: number, annMinRows: number
   await table.createIndex("statement", { config: lancedb.Index.fts({ stem: true, removeStopWords: true }), replace: true });
   await table.createIndex("ecosystem", { config: lancedb.Index.bitmap(), replace: true });
   if (rows < annMinRows) return null;
-  const numPartitions = Math.max(16, Math.round(Math.sqrt(rows)));
-  await table.createIndex("vector", {
-    config: lancedb.Index.ivfPq({ distanceType: "cosine", numPartitions, numSubVectors: 16 }),
-    replace: true,
-  });
-  return `ivf_pq(partitions=${numPartitions},subvectors=16)`;
+  // HNSW over scalar-quantised vectors: on the full index IVF-PQ (16 sub-vectors) kept only 0.295 of the
+  // exact scan's 0.51 recall@5 on the labelled prompts; IVF_HNSW_SQ kept 0.505.
+  await table.createIndex("vector", { config: lancedb.Index.hnswSq({ distanceType: "cosine" }), replace: true });
+  return "ivf_hnsw_sq";
 }
 
 /** Builds under a per-folder lock; a second builder waits, then finds the index complete. */

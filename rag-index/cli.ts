@@ -113,7 +113,7 @@ export function registerRagIndex(program: Command): void {
     .option("--force", "rebuild even if a complete index with the same inputs exists")
     .option("--generator <model>", "also ask this gateway model (config `models[].name`) for questions per package")
     .option("--generator-limit <n>", "packages the generator is asked about, most popular first", "200")
-    .option("--ann-min-rows <n>", "rows from which an IVF-PQ vector index is built", "50000")
+    .option("--ann-min-rows <n>", "rows from which an HNSW-SQ vector index is built", "50000")
     .action((opts: Record<string, unknown>) => runBuild(opts));
   common(group.command("query").description("Print the top-k statements for a prompt").argument("<prompt>"))
     .option("-e, --ecosystem <pypi|npm>", "only statements of this ecosystem")

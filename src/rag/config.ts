@@ -47,6 +47,10 @@ export const RagConfigSchema = z.strictObject({
       exact: z.boolean().default(false),
     })
     .default({ nprobes: 20, refineFactor: 5, exact: false }),
+  /** Weight of each ranking in the fusion; see docs/BENCHMARKS.md for how the default was chosen. */
+  rrfWeights: z
+    .strictObject({ vector: z.number().min(0).default(1), fulltext: z.number().min(0).default(1) })
+    .default({ vector: 1, fulltext: 1 }),
   /** RRF constant k in 1/(k + rank); 60 is the value of the original RRF paper. */
   rrfK: z.number().positive().default(60),
 });

@@ -17,16 +17,17 @@ export interface RetrieverDeps {
  * Reciprocal rank fusion over package rankings: sum of 1/(k + rank) over the lists
  * a package appears in. Lists must already hold one hit per package.
  */
-export function fuseRrf(lists: Hit[][], k: number): Hit[] {
+export function fuseRrf(lists: Hit[][], k: number, weights: number[] = []): Hit[] {
   const fused = new Map<string, Hit>();
-  for (const list of lists) {
+  lists.forEach((list, li) => {
+    const w = weights[li] ?? 1;
     list.forEach((hit, rank) => {
       const key = `${hit.ecosystem}:${hit.package}`;
       const prev = fused.get(key);
-      const add = 1 / (k + rank + 1);
+      const add = w / (k + rank + 1);
       fused.set(key, prev ? { ...prev, score: prev.score + add } : { ...hit, score: add });
     });
-  }
+  });
   return [...fused.values()].sort((a, b) => b.score - a.score);
 }
 
@@ -102,7 +103,8 @@ export class RagRetriever implements Retriever {
         hits = vec;
       } else {
         const fts = await fulltextHits(table, { query, ecosystem: input.ecosystem, limit });
-        hits = fuseRrf([onePerPackage(vec, limit), onePerPackage(fts, limit)], this.config.rrfK);
+        const { vector: wv, fulltext: wf } = this.config.rrfWeights;
+        hits = fuseRrf([onePerPackage(vec, limit), onePerPackage(fts, limit)], this.config.rrfK, [wv, wf]);
       }
     }
     return onePerPackage(hits, k);
