@@ -88,23 +88,22 @@ export class RagRetriever implements Retriever {
     // Over-fetch so that collapsing to one statement per package still fills k slots.
     const limit = Math.max(this.config.hybridCandidates, k * 4);
     const query = input.query.slice(0, 4000);
+    const filter = { ecosystem: input.ecosystem, limit };
+    // Full-text search does not wait for the query embedding: both arms run at once.
+    const fts = mode === "vector" ? undefined : fulltextHits(table, { query, ...filter });
+    fts?.catch(() => undefined);
     let hits: Hit[];
     if (mode === "fulltext") {
-      hits = await fulltextHits(table, { query, ecosystem: input.ecosystem, limit });
+      hits = await (fts as Promise<Hit[]>);
     } else {
       const [vector] = await (this.embedder as Embedder).embed([query]);
-      const vec = await vectorHits(table, {
-        vector: vector as Float32Array,
-        ecosystem: input.ecosystem,
-        limit,
-        search: this.config.vectorSearch,
-      });
+      const vec = await vectorHits(table, { vector: vector as Float32Array, ...filter, search: this.config.vectorSearch });
       if (mode === "vector") {
         hits = vec;
       } else {
-        const fts = await fulltextHits(table, { query, ecosystem: input.ecosystem, limit });
         const { vector: wv, fulltext: wf } = this.config.rrfWeights;
-        hits = fuseRrf([onePerPackage(vec, limit), onePerPackage(fts, limit)], this.config.rrfK, [wv, wf]);
+        const lists = [onePerPackage(vec, limit), onePerPackage(await (fts as Promise<Hit[]>), limit)];
+        hits = fuseRrf(lists, this.config.rrfK, [wv, wf]);
       }
     }
     return onePerPackage(hits, k);
