@@ -13,7 +13,11 @@ const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] ?? 2) || 2;
 const withJs = args.includes("--js");
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function measure(name: string, tasks: HumanEvalTask[]): Promise<void> {
   const times: Record<"bwrap" | "unsandboxed", number[]> = { bwrap: [], unsandboxed: [] };
