@@ -47,6 +47,8 @@ describe("sandbox", () => {
     // Control: the same program unsandboxed does connect, so the test can fail.
     const u = await runSandboxed({ argv: ["/usr/bin/python3", "-"], stdin: `import socket\ns=socket.socket()\ns.connect(("127.0.0.1", ${port}))\nprint(s.recv(5))`, mode: "unsandboxed" });
     expect(u.stdout).toContain("hello");
+    expect(u.sandbox).toBe("unsandboxed"); // the fallback says so in every result (and the report)
+    expect(r.sandbox).toBe("bwrap");
   });
 
   it("blocks writes outside its tmp dir, and its tmp dir is private", async () => {
