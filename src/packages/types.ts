@@ -55,6 +55,11 @@ export interface CheckInput {
   ecosystem?: Ecosystem;
   /** "python" | "javascript" | "typescript"; picks the extractor for bare code. */
   language?: string;
+  /**
+   * The prompt asked for a list of packages ("Which Python packages would be useful…"),
+   * so a bare one-name answer is a package too. Without it a bare list needs ≥ 2 names.
+   */
+  expectList?: boolean;
 }
 
 export interface CheckReport {

@@ -7,6 +7,7 @@ import { normalizeName } from "../names.js";
 import { findInstalls, npmNameOfSpec, pypiNameOfSpec } from "./install.js";
 import { findJsImports, findPackageJsonDeps } from "./javascript.js";
 import { splitMarkdown, type Block, type BlockKind } from "./markdown.js";
+import { findBareList } from "./list.js";
 import { findPyproject, findSetupPy, looksLikePyproject } from "./manifests.js";
 import { distributionOf, findPythonImports, findRequirements, localModules, looksLikeRequirements, type ModuleMaps } from "./python.js";
 
@@ -59,10 +60,14 @@ function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?
   return out;
 }
 
+function isJs(input: CheckInput): boolean {
+  return input.ecosystem === "npm" || (!input.ecosystem && /^(javascript|typescript|js|ts)$/i.test(input.language ?? ""));
+}
+
 function fromList(input: CheckInput): Raw[] {
   const out: Raw[] = [];
   (input.packages ?? []).forEach((raw, i) => {
-    const js = input.ecosystem === "npm" || (!input.ecosystem && /^(javascript|typescript|js|ts)$/i.test(input.language ?? ""));
+    const js = isJs(input);
     const name = js ? npmNameOfSpec(raw) : pypiNameOfSpec(raw);
     // A list entry that does not parse is still reported (as written) so it gets a verdict.
     out.push({ name: name ?? raw.trim(), ecosystem: js ? "npm" : "pypi", source: "list", line: i + 1 });
@@ -80,9 +85,18 @@ export function extractPackages(input: CheckInput, ctx: ExtractContext): FoundPa
       blocks = [{ kind, lines: text.split(/\r?\n/), firstLine: 1, info: "", caption: "" }];
     }
     const locals = localModules(text);
-    for (const b of blocks) raws.push(...fromBlock(b, ctx, locals, input.ecosystem));
+    const found: Raw[] = [];
+    for (const b of blocks) found.push(...fromBlock(b, ctx, locals, input.ecosystem));
+    if (found.length === 0 && input.text !== undefined) found.push(...fromBareList(input, input.text));
+    raws.push(...found);
   }
   return dedupe(raws);
+}
+
+function fromBareList(input: CheckInput, text: string): Raw[] {
+  const js = isJs(input);
+  const options = input.expectList === undefined ? { js } : { js, expectList: input.expectList };
+  return findBareList(text, options).map((h) => ({ ...h, ecosystem: js ? "npm" : "pypi", source: "list" }));
 }
 
 /** One entry per package: the first place it appears. */
