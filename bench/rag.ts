@@ -38,8 +38,9 @@ const sizeMiB = base.indexUri.includes("://") ? NaN : Number(execFileSync("du", 
 
 type Row = { mode: string; eco: string; recall: number; mrr: number; p50: number; p99: number; n: number };
 const rows: Row[] = [];
+const ann = manifest.annIndex ?? "no ANN index";
 const variants: { label: string; mode: RetrievalMode; exact?: boolean }[] = [
-  { label: "vector (IVF-PQ)", mode: "vector" },
+  { label: `vector (${ann})`, mode: "vector" },
   { label: "vector (exact scan)", mode: "vector", exact: true },
   { label: "full-text (BM25)", mode: "fulltext" },
   { label: "hybrid (RRF)", mode: "hybrid" },

@@ -41,12 +41,12 @@ export const RagConfigSchema = z.strictObject({
   vectorSearch: z
     .strictObject({
       nprobes: z.number().int().positive().default(20),
-      /** Re-rank this many times k candidates with exact distances, recovering PQ's recall loss. */
-      refineFactor: z.number().int().positive().default(5),
+      /** Re-rank this many times k candidates with exact distances (0: off; HNSW-SQ barely needs it). */
+      refineFactor: z.number().int().min(0).default(0),
       /** Ignore the ANN index and scan every vector (benchmarks, small tables). */
       exact: z.boolean().default(false),
     })
-    .default({ nprobes: 20, refineFactor: 5, exact: false }),
+    .default({ nprobes: 20, refineFactor: 0, exact: false }),
   /** Weight of each ranking in the fusion; see docs/BENCHMARKS.md for how the default was chosen. */
   rrfWeights: z
     .strictObject({ vector: z.number().min(0).default(1), fulltext: z.number().min(0).default(1) })

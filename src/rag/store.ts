@@ -77,7 +77,11 @@ export async function vectorHits(
   let q = table.vectorSearch(input.vector).distanceType("cosine").select([...COLUMNS, "_distance"]).limit(input.limit);
   const where = ecosystemFilter(input.ecosystem);
   if (where) q = q.where(where);
-  q = input.search.exact ? q.bypassVectorIndex() : q.nprobes(input.search.nprobes).refineFactor(input.search.refineFactor);
+  if (input.search.exact) q = q.bypassVectorIndex();
+  else {
+    q = q.nprobes(input.search.nprobes);
+    if (input.search.refineFactor > 0) q = q.refineFactor(input.search.refineFactor);
+  }
   const rows = (await q.toArray()) as Record<string, unknown>[];
   return rows.map((r) => toHit(r, 1 - Number(r._distance)));
 }
