@@ -71,6 +71,16 @@ export function lastUserText(messages: readonly ChatMessage[]): string {
   return "";
 }
 
+// The paper's H2/H3 prompts and the testbed's listing prompts ask for a bare list of names.
+const LIST_ASK = /\b(which|what|list|recommend|suggest)\b[^.?!\n]{0,80}\b(packages|libraries|modules)\b/i;
+const LIST_ONLY = /\b(only|just)\s+(a|the)\s+list\s+of\b[^.\n]{0,40}\bpackages\b/i;
+
+/** Whether the conversation asks for a list of packages, so a one-name answer is a package. */
+export function asksForList(params: ChatRequest): boolean {
+  const system = params.messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => messageText(m.content));
+  return LIST_ONLY.test(system.join("\n")) || LIST_ASK.test(lastUserText(params.messages));
+}
+
 const NPM_HINT = /\b(npm|node(\.?js)?|javascript|typescript|react|yarn|pnpm|require\(|deno|bun)\b/i;
 const PY_HINT = /\b(python|pip|pypi|django|flask|pandas|numpy|jupyter)\b/i;
 

@@ -12,7 +12,7 @@ import type { Mitigation, MitigationContext } from "./types.js";
 import type { SelfRefineOptions } from "./config.js";
 import { languageWord, render, type Templates } from "./templates.js";
 import type { MitigationMetrics } from "./metrics.js";
-import { addUsage, collectStream, completionText, completionToChunks, resolveEcosystem } from "./chat.js";
+import { addUsage, asksForList, collectStream, completionText, completionToChunks, resolveEcosystem } from "./chat.js";
 import { checkText, stateOf } from "./state.js";
 
 export interface SelfRefineDeps {
@@ -154,7 +154,7 @@ async function judgeAnswer(
   ecosystem: Ecosystem | undefined,
   tokens: { usage: Usage | undefined },
 ): Promise<Judged> {
-  const report = await checkText({ checker: deps.checker, text, ecosystem, ctx, timeoutMs: deps.checkTimeoutMs });
+  const report = await checkText({ checker: deps.checker, text, ecosystem, expectList: asksForList(params), ctx, timeoutMs: deps.checkTimeoutMs });
   const pkgs = uniquePackages(report.packages.filter((p) => p.ecosystem !== "conda"));
   const mode = deps.options.detection;
   const self = mode === "registry" ? [] : await askModel(deps, generate, params, ctx, pkgs, tokens);

@@ -26,13 +26,15 @@ export async function checkText(args: {
   checker: PackageChecker;
   text: string;
   ecosystem: Ecosystem | undefined;
+  /** The prompt asked for a package list (see `asksForList`). */
+  expectList?: boolean;
   ctx: MitigationContext;
   timeoutMs: number;
 }): Promise<CheckReport> {
-  const { checker, text, ecosystem, ctx, timeoutMs } = args;
+  const { checker, text, ecosystem, expectList, ctx, timeoutMs } = args;
   const state = stateOf(ctx);
   if (state.lastCheck?.text === text) return state.lastCheck.report;
-  const input: CheckInput = { text, ...(ecosystem ? { ecosystem } : {}) };
+  const input: CheckInput = { text, ...(ecosystem ? { ecosystem } : {}), ...(expectList ? { expectList } : {}) };
   const report = await withTimeout(checker.check(input, { signal: ctx.signal }), timeoutMs, "package check");
   state.lastCheck = { text, report };
   return report;

@@ -13,7 +13,7 @@ import type { Templates } from "./templates.js";
 import { render } from "./templates.js";
 import type { MitigationMetrics } from "./metrics.js";
 import { countReport } from "./metrics.js";
-import { chunkOf, collectStream, completionText, completionToChunks, resolveEcosystem, withContent } from "./chat.js";
+import { asksForList, chunkOf, collectStream, completionText, completionToChunks, resolveEcosystem, withContent } from "./chat.js";
 import { badPackages, checkText, stateOf } from "./state.js";
 import { buildReport, describeBad, reportHeaders, type SlopguardReport, type VerifyAction } from "./report.js";
 import { CodeHoldSegmenter, type Piece } from "./stream-guard.js";
@@ -51,7 +51,9 @@ export function createVerify(deps: VerifyDeps): Mitigation {
 async function judge(deps: VerifyDeps, ctx: MitigationContext, params: ChatRequest, text: string): Promise<Judgement> {
   const t0 = performance.now();
   try {
-    const report = await checkText({ checker: deps.checker, text, ecosystem: resolveEcosystem(ctx, params), ctx, timeoutMs: deps.options.checkTimeoutMs });
+    const report = await checkText({
+      checker: deps.checker, text, ecosystem: resolveEcosystem(ctx, params), expectList: asksForList(params), ctx, timeoutMs: deps.options.checkTimeoutMs,
+    });
     return { report, checkMs: performance.now() - t0 };
   } catch (err) {
     // Fail open with an explicit "unchecked" verdict: a checker outage must not take the gateway down.
