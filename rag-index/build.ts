@@ -102,7 +102,13 @@ async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
     }
     const resume = !opts.force && previous && !previous.complete && previous.fingerprint === fp;
     let table = resume ? await openTableIfExists(db, config.table) : undefined;
-    const from = table ? await table.countRows() : 0;
+    let from = table ? await table.countRows() : 0;
+    if (table && from > statements.length) {
+      // More rows than statements: writers without the lock interleaved; start over.
+      table.close();
+      table = undefined;
+      from = 0;
+    }
     table ??= await db.createEmptyTable(config.table, statementSchema(embedder.dims), { mode: "overwrite" });
     const manifest: Manifest = {
       version: 1,
