@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
+import { rng } from "../eval/stats.js";
 
 export const SYS = {
   codePy:
@@ -66,17 +67,8 @@ export function cleanSummary(summary: string, name: string): string | null {
   return s.length > 1 && !/[A-Z]/.test(s[1] ?? "") ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
 
-/** Small seeded PRNG (mulberry32) so prompt sets are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The eval module's seeded PRNG (mulberry32), so prompt sets are reproducible. */
+export { rng };
 
 function phrase(task: string, kind: "list" | "code", ecosystem: "pypi" | "npm", pick: number): { system: string; user: string } {
   const article = /^(a|an|the)\s/i.test(task);
