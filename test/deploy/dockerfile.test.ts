@@ -46,13 +46,17 @@ describe("deploy/Dockerfile", () => {
     }
   });
 
-  it("keeps the context lean: no node_modules, venvs, git or models other than the testbed GGUF", () => {
-    for (const p of ["node_modules/x", ".git/HEAD", "rag-index/embedder/.venv/bin/python", "models/testbed/hf/model.safetensors", "models/embedder/onnx/model.onnx", "dist/src/cli.js", ".env"]) {
+  it("keeps the context lean: no node_modules, venvs, git or models other than the embedded default's", () => {
+    for (const p of ["node_modules/x", ".git/HEAD", "rag-index/embedder/.venv/bin/python", "models/testbed/hf/model.safetensors", "dist/src/cli.js", ".env"]) {
       expect(sends(p), p).toBe(false);
     }
-    expect(sends("models/testbed/pkg-halluc-testbed-f16.gguf")).toBe(true);
+    for (const p of ["models/testbed/pkg-halluc-testbed-f16.gguf", "models/embedder/onnx/model_quantized.onnx", "models/adapters/testbed-finetuned.gguf"]) {
+      expect(sends(p), p).toBe(true);
+    }
     const modelCopies = contextCopies.filter((c) => c.args.some((a) => a.startsWith("models/")));
-    expect(modelCopies.flatMap((c) => c.args.slice(0, -1))).toEqual(["models/testbed/pkg-halluc-testbed-f16.gguf", "models/testbed/PROVENANCE.md"]);
+    expect(modelCopies.flatMap((c) => c.args.slice(0, -1))).toEqual([
+      "models/testbed/pkg-halluc-testbed-f16.gguf", "models/testbed/PROVENANCE.md", "models/adapters", "models/embedder",
+    ]);
   });
 
   it("names only earlier stages in COPY --from and builds on node 20 slim, with a CUDA variant", () => {
