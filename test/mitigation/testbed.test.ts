@@ -5,7 +5,6 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { repoRoot, startGateway, testbedModel, type TestGateway } from "../helpers/gateway.js";
 import { makeChecker } from "./checker.js";
@@ -21,7 +20,7 @@ let client: OpenAI;
 beforeAll(async () => {
   gw = await startGateway({
     config: {
-      models: [testbedModel({ defaults: { temperature: 0, max_tokens: 200 }, ...(existsSync(LORA) ? { adapters: [{ name: "ft", path: LORA }] } : {}) })],
+      models: [testbedModel({ defaults: { temperature: 0, max_tokens: 200 }, adapters: [{ name: "ft", path: LORA }] })],
     },
     services: { packageChecker: await makeChecker(), retriever: undefined },
   });
@@ -62,7 +61,7 @@ describe("testbed model end to end", () => {
     expect(report.verdict).toBe("clean");
   });
 
-  it.skipIf(!existsSync(LORA))("the finetuned profile runs the model with the LoRA adapter loaded", async () => {
+  it("the finetuned profile runs the model with the LoRA adapter loaded", async () => {
     const json: any = await client.chat.completions.create(ask("finetuned"));
     const rec = json.slopguard.mitigations.find((m: any) => m.module === "adapter");
     expect(rec).toMatchObject({ verdict: "modified", data: { adapter: "ft" } });
