@@ -11,6 +11,13 @@ import type { Ecosystem, RiskSignal } from "./types.js";
 
 type RiskConfig = PackagesConfig["risk"];
 
+// Made-up names are often a real name with an ecosystem affix ("python-yaml", "node-lodash",
+// "requests-py"), and edit distance alone then suggests an unrelated neighbour.
+const AFFIXES: Record<Ecosystem, { prefix: RegExp; suffix: RegExp }> = {
+  pypi: { prefix: /^(python3?|py)[-_.]?/, suffix: /[-_.](python3?|py|lib|sdk|client)$/ },
+  npm: { prefix: /^(node|js)[-_.]/, suffix: /[-_.](js|node|lib|sdk|client)$/ },
+};
+
 class ArraySource implements NameSource {
   constructor(readonly names: string[]) {}
   get size(): number {
@@ -83,8 +90,8 @@ export class Popularity {
     const hit = this.memo.get(key);
     if (hit) return hit;
     const out: { typo?: RiskSignal; suggestion?: string } = {};
-    const sugg = this.nearest(ecosystem, name, () => true);
-    if (sugg) out.suggestion = sugg.name;
+    const sugg = this.affixSuggestion(ecosystem, name) ?? this.nearest(ecosystem, name, () => true)?.name;
+    if (sugg) out.suggestion = sugg;
     const typo = this.nearest(ecosystem, name, (m) => this.muchMorePopular(ecosystem, m.name, name));
     if (typo) {
       const pop = ecosystem === "pypi" ? `rank ${this.pypiRank(typo.name)}` : `${this.npmDownloads(typo.name)} downloads/month`;
@@ -92,6 +99,24 @@ export class Popularity {
     }
     this.memo.set(key, out);
     return out;
+  }
+
+  /**
+   * The most popular real package behind an affixed name: the core itself, `py<core>`,
+   * or the distribution that installs a module named like the core (`yaml` → PyYAML).
+   */
+  private affixSuggestion(ecosystem: Ecosystem, name: string): string | undefined {
+    const { prefix, suffix } = AFFIXES[ecosystem];
+    const core = name.replace(prefix, "").replace(suffix, "");
+    if (core === name || core.length < 2) return undefined;
+    const candidates = ecosystem === "pypi"
+      ? [core, `py${core}`, this.snapshot.moduleToDist.get(core.replace(/-/g, "_"))].filter((c): c is string => !!c)
+      : [core];
+    const normalized = candidates.map((c) => (ecosystem === "pypi" ? c.replace(/[-_.]+/g, "-").toLowerCase() : c));
+    return best(
+      normalized.filter((c) => this.score(ecosystem, c) !== Infinity).map((c, index) => ({ name: c, distance: 0, index })),
+      (m) => this.score(ecosystem, m.name),
+    )?.name;
   }
 
   private muchMorePopular(ecosystem: Ecosystem, target: string, self: string): boolean {

@@ -1,5 +1,6 @@
 /** The pruned nearest-name index must find exactly what a full Levenshtein scan finds. */
 import { describe, expect, it } from "vitest";
+import { createPackageChecker } from "../../src/packages/index.js";
 import { defaultSnapshot } from "../../src/packages/snapshot.js";
 import { NameIndex, naiveWithin, type NameSource } from "../../src/packages/suggest.js";
 
@@ -23,5 +24,21 @@ describe("nearest-name index", () => {
       }
     }
     expect(nonEmpty).toBeGreaterThan(300);
+  });
+});
+
+describe("did you mean, for affixed made-up names", () => {
+  const checker = createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });
+  const suggestion = async (text: string, ecosystem: "pypi" | "npm" = "pypi") =>
+    (await checker.check({ packages: [text], ecosystem })).packages[0]?.suggestion;
+
+  it("strips ecosystem affixes and maps import names to their distribution", async () => {
+    expect(await suggestion("python-yaml")).toBe("pyyaml"); // yaml → PyYAML, not 'python3-saml' (2 edits)
+    expect(await suggestion("requests-py")).toBe("requests");
+    expect(await suggestion("node-lodash", "npm")).toBe("lodash");
+  });
+
+  it("falls back to edit distance when no affix gives a popular package", async () => {
+    expect(await suggestion("reqeusts")).toBe("requests");
   });
 });
