@@ -213,5 +213,7 @@ export async function runEval(cfg: EvalConfig, options: RunOptions): Promise<Run
     ),
   );
   bar?.stop();
-  return { resultsPath, total: items.length, skipped: items.length - todo.length, ran: todo.length, errors, wallMs: performance.now() - t0 };
+  // Items written in this run, not planned ones: a stopped run must not claim work it did not do.
+  const skipped = items.length - todo.length;
+  return { resultsPath, total: items.length, skipped, ran: count - skipped, errors, wallMs: performance.now() - t0 };
 }
