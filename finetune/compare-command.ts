@@ -48,7 +48,7 @@ export function registerCompare(ft: Command): void {
       const he = o.humaneval ? join(o.dataDir, "eval/humaneval/HumanEval.jsonl.gz") : undefined;
       for (const arm of o.arms.split(",").filter(Boolean)) {
         const r = o.engine === "hf"
-          ? runArmHf({ arm, python: "finetune/.venv/bin/python", baseHf: o.baseHf, sets, ...(arm === "adapter" ? { adapterDir: need(o.adapterHf, "--adapter-hf") } : {}),
+          ? await runArmHf({ arm, python: "finetune/.venv/bin/python", baseHf: o.baseHf, sets, ...(arm === "adapter" ? { adapterDir: need(o.adapterHf, "--adapter-hf") } : {}),
               ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit) })
           : await runArm({ arm, modelPath: o.model, ...(arm === "adapter" ? { adapter: need(o.adapter, "--adapter") } : {}), sets,
               ...(he ? { humanevalPath: he } : {}), heLimit: Number(o.heLimit), log: (m) => console.error(m) });

@@ -13,7 +13,7 @@ import { readPaperPrompts } from "./heldout.js";
 import { parseListing } from "./dataset.js";
 import { normalizeName, rng, SYS } from "./prompts.js";
 import { pairedDiffCI, rateWithCI, wilson, type PromptScore } from "./stats.js";
-import { HUMANEVAL_SYSTEM, humanevalUser, programOf, readProblems, runProgram } from "./humaneval.js";
+import { HUMANEVAL_SYSTEM, humanevalUser, passes, readProblems } from "./humaneval.js";
 
 export interface EvalSet {
   name: string;
@@ -89,7 +89,7 @@ export async function runArm(opts: {
     if (opts.humanevalPath) {
       const problems = readProblems(opts.humanevalPath).slice(0, opts.heLimit ?? 164);
       const answers = await gen.answer(problems.map((p) => ({ system: HUMANEVAL_SYSTEM, user: humanevalUser(p) })), { maxTokens: 256 });
-      const passed = problems.map((p, i) => runProgram(programOf(p, answers[i]!)));
+      const passed = await passes(problems, answers);
       result.humaneval = { answers, passed };
       opts.log?.(`${opts.arm} humaneval: ${passed.filter(Boolean).length}/${problems.length}`);
     }
@@ -105,9 +105,9 @@ export async function runArm(opts: {
  * throughput of one-at-a-time llama.cpp on a shared 2-core machine; the GGUF arm checks that the served
  * adapter gives the same answers.
  */
-export function runArmHf(opts: {
+export async function runArmHf(opts: {
   arm: string; python: string; baseHf: string; adapterDir?: string; sets: EvalSet[]; humanevalPath?: string; heLimit?: number;
-}): ArmResult {
+}): Promise<ArmResult> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "ft-cmp-"));
   try {
@@ -125,7 +125,7 @@ export function runArmHf(opts: {
     for (const s of opts.sets) result.sets[s.name] = { answers: out.filter((o) => o.set === s.name).map((o) => o.answer) };
     if (problems.length) {
       const answers = out.filter((o) => o.set === "humaneval").map((o) => o.answer);
-      result.humaneval = { answers, passed: problems.map((p, i) => runProgram(programOf(p, answers[i]!))) };
+      result.humaneval = { answers, passed: await passes(problems, answers) };
     }
     result.seconds = +((performance.now() - t0) / 1000).toFixed(1);
     return result;
