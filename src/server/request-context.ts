@@ -3,6 +3,7 @@
  * a sane one), an AbortSignal that fires when the client goes away before the
  * response is finished, one JSON log line, and the request metrics.
  */
+import { setMaxListeners } from "node:events";
 import type { RequestHandler } from "express";
 import { metrics } from "../metrics/index.js";
 import { newRequestId } from "../util/ids.js";
@@ -17,6 +18,9 @@ export function requestContext(logger: Logger): RequestHandler {
     const given = req.get("x-request-id");
     const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : newRequestId();
     const controller = new AbortController();
+    // One request fans out to many upstream calls (self-refine rounds, self-detection questions),
+    // and the openai SDK leaves a listener per call on the signal until the request ends.
+    setMaxListeners(100, controller.signal);
     res.locals.requestId = requestId;
     res.locals.startedAt = startedAt;
     res.locals.signal = controller.signal;

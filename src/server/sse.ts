@@ -74,6 +74,16 @@ async function write(res: Response, data: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(data)) return true;
   metrics.backpressureWaits.inc();
-  const closed = once(res, "close").then(() => false);
-  return Promise.race([once(res, "drain").then(() => !res.destroyed), closed]);
+  // The losing listener must go: a long stream waits for drain many times.
+  const done = new AbortController();
+  const opts = { signal: done.signal };
+  const ignoreAbort = () => false;
+  try {
+    return await Promise.race([
+      once(res, "drain", opts).then(() => !res.destroyed, ignoreAbort),
+      once(res, "close", opts).then(() => false, ignoreAbort),
+    ]);
+  } finally {
+    done.abort();
+  }
 }
