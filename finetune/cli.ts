@@ -7,12 +7,26 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } fr
 import { dirname, resolve } from "node:path";
 import { buildPrompts, readRegistryTsv, PromptRowSchema, type PromptPlan } from "./prompts.js";
 import { defaultHeldoutFiles, loadHeldout } from "./heldout.js";
-import { openGenerator } from "./generate.js";
+import { openGenerator, type LocalGenerator } from "./generate.js";
+import { openRemoteGenerator } from "./generate-remote.js";
 import { runDataCommand, type DataCommandOptions } from "./data-command.js";
 import { registerAdapter } from "./register.js";
 import { registerCompare } from "./compare-command.js";
 import { readJsonl } from "./jsonl.js";
 
+
+interface GenerateCliOptions {
+  prompts: string; out: string; model?: string; adapter?: string; baseUrl?: string; apiModel: string; profile: string;
+  run: string; maxTokens: string; shard: string;
+}
+
+async function openSource(o: GenerateCliOptions): Promise<LocalGenerator> {
+  if (o.baseUrl) {
+    return openRemoteGenerator({ baseURL: o.baseUrl, model: o.apiModel, maxTokens: Number(o.maxTokens), headers: { "X-Slopguard-Profile": o.profile } });
+  }
+  if (!o.model) throw new Error("give --model <gguf> or --base-url <OpenAI-compatible URL>");
+  return openGenerator({ modelPath: o.model, maxTokens: Number(o.maxTokens), ...(o.adapter ? { adapters: [{ filePath: o.adapter }] } : {}) });
+}
 
 function writeJsonl(path: string, rows: unknown[]): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -55,21 +69,23 @@ export function registerFinetune(program: Command): void {
     });
 
   ft.command("generate")
-    .description("answer a prompt file with a local GGUF model (greedy), appending prompt→answer JSONL (resumable)")
+    .description("answer a prompt file greedily with a local GGUF model or an OpenAI-compatible endpoint (e.g. the gateway), appending prompt→answer JSONL (resumable)")
     .requiredOption("--prompts <jsonl>", "prompt file (from `finetune prompts`)")
-    .requiredOption("--model <gguf>", "GGUF model")
     .requiredOption("--out <jsonl>", "answers file; prompts already answered there are skipped")
-    .option("--adapter <gguf>", "GGUF LoRA adapter to apply")
+    .option("--model <gguf>", "local GGUF model (node-llama-cpp)")
+    .option("--adapter <gguf>", "GGUF LoRA adapter to apply to --model")
+    .option("--base-url <url>", "OpenAI-compatible endpoint instead of --model, e.g. http://127.0.0.1:8080/v1 (slopguard)")
+    .option("--api-model <name>", "model name at --base-url", "testbed")
+    .option("--profile <name>", "X-Slopguard-Profile sent to --base-url (default: annotate only, answers unchanged)", "default")
     .option("--run <name>", "run name recorded on every row", "run")
     .option("--max-tokens <n>", "max tokens per answer", "192")
     .option("--shard <i/n>", "answer only prompts whose index % n == i (run n processes in parallel)", "0/1")
-    .action(async (o: { prompts: string; model: string; out: string; adapter?: string; run: string; maxTokens: string; shard: string }) => {
+    .action(async (o: GenerateCliOptions) => {
       const [i, n] = o.shard.split("/").map(Number) as [number, number];
       const done = new Set(existsSync(o.out) ? readJsonl(o.out).map((r) => (r as { id: string }).id) : []);
       const prompts = readJsonl(o.prompts).map((r) => PromptRowSchema.parse(r)).filter((_, k) => k % n === i).filter((p) => !done.has(p.id));
       mkdirSync(dirname(resolve(o.out)), { recursive: true });
-      const gen = await openGenerator({ modelPath: o.model, maxTokens: Number(o.maxTokens),
-        ...(o.adapter ? { adapters: [{ filePath: o.adapter }] } : {}) });
+      const gen = await openSource(o);
       const t0 = performance.now();
       for (const [k, p] of prompts.entries()) {
         const [answer] = await gen.answer([p], { maxTokens: p.kind === "list" ? 64 : Number(o.maxTokens) });
