@@ -46,7 +46,10 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   model: z.string().min(1),
   baseURL: z.string().url(),
   apiKey: z.string().optional(),
+  /** Wait for the upstream's response headers (JSON answers: the whole answer). */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Longest silence between stream chunks before the upstream is cut off (504); defaults to timeoutMs. */
+  streamIdleTimeoutMs: z.number().int().positive().optional(),
   maxRetries: z.number().int().min(0).max(5).default(1),
   headers: z.record(z.string(), z.string()).default({}),
 });

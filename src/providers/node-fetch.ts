@@ -4,14 +4,27 @@
  * rest of the gateway together (profiled: docs/BENCHMARKS.md); node:http with a
  * reused socket is several times cheaper. JSON bodies are buffered and handed over
  * whole; SSE bodies stream through as a web ReadableStream.
+ *
+ * The SDK's `timeout` ends when `fetch` resolves: for JSON that is after the whole
+ * body (buffered here), but for SSE it is after the headers only. An upstream that
+ * sends headers and then goes quiet (a stuck worker, a proxy that lost its backend)
+ * would hold the request, its queue slot and the client forever, so SSE bodies get
+ * `idleTimeoutMs` per read.
  */
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
+import { ProviderError } from "./types.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-export function createNodeFetch(options: { maxSockets?: number } = {}): FetchLike & { close(): void } {
+export interface NodeFetchOptions {
+  maxSockets?: number;
+  /** Longest silence allowed while reading an SSE body; unset = wait forever. */
+  idleTimeoutMs?: number;
+}
+
+export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { close(): void } {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, keepAliveMsecs: 30_000 };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
@@ -35,7 +48,10 @@ export function createNodeFetch(options: { maxSockets?: number } = {}): FetchLik
         if (type.includes("text/event-stream")) {
           // A client abort must also end this stream, not only the request.
           signal?.addEventListener("abort", () => res.destroy(abortError(signal)), { once: true });
-          resolve(new Response(Readable.toWeb(res) as ReadableStream, { status, headers: resHeaders }));
+          const body = Readable.toWeb(res) as ReadableStream<Uint8Array>;
+          const idle = options.idleTimeoutMs;
+          const guarded = idle ? withIdleTimeout(body, idle, () => res.destroy(stalled(idle))) : body;
+          resolve(new Response(guarded, { status, headers: resHeaders }));
           return;
         }
         const parts: Buffer[] = [];
@@ -56,6 +72,36 @@ export function createNodeFetch(options: { maxSockets?: number } = {}): FetchLik
       httpsAgent.destroy();
     },
   });
+}
+
+/**
+ * The clock runs only while a read waits on the upstream: a client that reads slowly
+ * (backpressure) stops the pulls, so it is never mistaken for a stalled upstream.
+ */
+function withIdleTimeout(source: ReadableStream<Uint8Array>, ms: number, onStall: () => void): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(onStall, ms);
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (err) {
+          controller.error(err);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function stalled(ms: number): ProviderError {
+  return new ProviderError(`Upstream stopped sending mid-stream: nothing for ${ms} ms`, 504, "upstream_timeout");
 }
 
 function toHeaderObject(h: RequestInit["headers"]): Record<string, string> {

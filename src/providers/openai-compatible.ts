@@ -14,12 +14,13 @@ export class OpenAICompatibleProvider implements Provider {
   readonly kind = "openai-compatible";
   private readonly client: OpenAI;
   private readonly secrets: string[];
-  private readonly fetch = createNodeFetch();
+  private readonly fetch: ReturnType<typeof createNodeFetch>;
   private isReady = false;
 
   constructor(private readonly config: OpenAICompatibleModelConfig) {
     const apiKey = config.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
+    this.fetch = createNodeFetch({ idleTimeoutMs: config.streamIdleTimeoutMs ?? config.timeoutMs });
     this.client = new OpenAI({
       apiKey,
       baseURL: config.baseURL,

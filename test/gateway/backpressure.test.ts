@@ -13,7 +13,9 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
-  gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
+  // The client pauses for 1.5 s, three times the stall limit: a paused client must not look like a
+  // stalled upstream (the stall clock runs only while the gateway waits on the upstream).
+  gw = await startGateway({ config: { models: [upstreamModel(up, { streamIdleTimeoutMs: 500 })] }, services: { mitigationsFor: () => [] } });
 });
 afterAll(async () => {
   await gw?.close();

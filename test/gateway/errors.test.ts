@@ -131,6 +131,38 @@ describe("upstream failures", () => {
     expect(text).toBe("partial answer");
   });
 
+  it("an upstream that goes silent mid-stream is cut off after timeoutMs of silence", async () => {
+    up.enqueue({ kind: "hang", chunks: ["partial", " answer"], delayMs: 10 });
+    const before = up.requests.length;
+    const t0 = Date.now();
+    const stream = await client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }], stream: true });
+    let text = "";
+    const failure = await (async () => {
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    })().then(
+      () => undefined,
+      (err: unknown) => err as { message?: string; code?: string },
+    );
+    expect(text).toBe("partial answer");
+    expect(failure?.message).toContain("nothing for 400 ms");
+    // Cut off after the silence (400 ms), not held until the test's own timeout.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    await up.waitForClientClose(before, 2_000);
+    expect(up.requests[before]!.finished).toBe(false);
+  });
+
+  it("a slow but steady stream is not cut off: the limit is per silence, not per answer", async () => {
+    const chunks = ["a", "b", "c", "d", "e"];
+    up.enqueue({ kind: "stream", chunks, delayMs: 200 });
+    const stream = await client.chat.completions.create({ model: "up", messages: [{ role: "user", content: "x" }], stream: true });
+    const t0 = Date.now();
+    let text = "";
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    expect(text).toBe("abcde");
+    expect(Date.now() - t0).toBeGreaterThan(400);
+  });
+
   it("upstream 4xx passes through with its message", async () => {
     up.enqueue({ kind: "error", status: 400, message: "max_tokens is too large" });
     const res = await post({ model: "up", messages: user });

@@ -27,7 +27,9 @@ export type UpstreamAction =
   /** An error status with an OpenAI-style error body (or `body` verbatim). */
   | { kind: "error"; status: number; message?: string; body?: unknown }
   /** Streams `chunks`, then destroys the socket without `[DONE]`. */
-  | { kind: "reset"; chunks: string[]; delayMs?: number };
+  | { kind: "reset"; chunks: string[]; delayMs?: number }
+  /** Streams `chunks`, then goes silent with the connection open (a stuck upstream). */
+  | { kind: "hang"; chunks: string[]; delayMs?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -138,6 +140,8 @@ async function answer(res: http.ServerResponse, body: any, action: UpstreamActio
       res.end(JSON.stringify(payload));
       return;
     }
+    case "hang":
+      return writeStream(res, body, action, false);
     case "reset":
       await writeStream(res, body, action, false);
       // Let the last chunk leave before the reset, as a real mid-stream failure would.
