@@ -14,6 +14,7 @@ import { nameIndex } from "./names.js";
 import { writeReport } from "./report/write.js";
 import { runEval } from "./runner.js";
 import { sandboxMode } from "./sandbox.js";
+import { serveForEval } from "./serve.js";
 
 interface Flags {
   config?: string;
@@ -34,6 +35,7 @@ interface Flags {
   reportOnly?: boolean;
   progress: boolean;
   sanity?: boolean;
+  serve?: string | true;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
@@ -48,7 +50,11 @@ export function parseDatasetFlag(v: string): Record<string, string> {
 
 function flagOverrides(f: Flags): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  if (f.baseUrl || f.apiKey || f.profileVia) o.target = { baseURL: f.baseUrl, ...(f.apiKey ? { apiKey: f.apiKey } : {}), ...(f.profileVia ? { profileVia: f.profileVia } : {}) };
+  if (f.baseUrl || f.apiKey || f.profileVia || f.serve) {
+    // An explicit --base-url means "that server", even when the config file says serve.
+    const serve = f.serve ?? (f.baseUrl ? false : undefined);
+    o.target = { baseURL: f.baseUrl, serve, ...(f.apiKey ? { apiKey: f.apiKey } : {}), ...(f.profileVia ? { profileVia: f.profileVia } : {}) };
+  }
   if (f.model) o.models = f.model;
   if (f.profile) o.profiles = f.profile;
   if (f.dataset) o.datasets = f.dataset.map(parseDatasetFlag);
@@ -102,10 +108,16 @@ export async function evalCommand(f: Flags, argv: string[] = process.argv): Prom
       setMaxListeners(0, ac.signal);
       const onSig = () => ac.abort();
       process.once("SIGINT", onSig);
-      const r = await runEval(cfg, { checker, progress: f.progress, signal: ac.signal });
+      const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve });
+      try {
+        if (served) cfg.target = { ...cfg.target, baseURL: served.baseURL, apiKey: cfg.target.apiKey ?? served.apiKey };
+        const r = await runEval(cfg, { checker, progress: f.progress, signal: ac.signal });
+        wall = r.wallMs / 1000;
+        console.error(`eval: ${r.ran} items run, ${r.skipped} already done (resumed), ${r.errors} failed, ${wall.toFixed(1)} s -> ${r.resultsPath}`);
+      } finally {
+        await served?.close();
+      }
       process.off("SIGINT", onSig);
-      wall = r.wallMs / 1000;
-      console.error(`eval: ${r.ran} items run, ${r.skipped} already done (resumed), ${r.errors} failed, ${wall.toFixed(1)} s -> ${r.resultsPath}`);
     }
     const snap = checker.snapshot;
     const index = nameIndex({ pypi: snap.pypi.names, npm: snap.npm.names });
@@ -117,7 +129,7 @@ export async function evalCommand(f: Flags, argv: string[] = process.argv): Prom
       builtins: { pythonStdlib: snap.pythonStdlib, nodeBuiltins: snap.nodeBuiltins },
       meta: {
         title: `slopguard eval: ${cfg.models.join(", ")} × ${cfg.profiles.join(", ")}`,
-        target: cfg.target.baseURL,
+        target: cfg.target.serve === false ? (cfg.target.baseURL ?? "") : `slopguard in-process (${cfg.target.serve === true ? "embedded default config" : cfg.target.serve})`,
         command: `slopguard eval ${argv.slice(argv.indexOf("eval") + 1).join(" ")}`.trim(),
         ...(needsSandbox ? { sandbox: sandboxMode() } : {}),
         ...(f.reportOnly ? {} : { wallSeconds: wall || (performance.now() - t0) / 1000 }),
@@ -136,6 +148,7 @@ export function registerEval(program: Command): void {
     .description("Measure package hallucinations and HumanEval pass@1 against any OpenAI-compatible endpoint")
     .option("-c, --config <file>", "eval config (YAML), e.g. eval/configs/testbed-mitigations.yaml")
     .option("--base-url <url>", "target base URL (slopguard or a model server), e.g. http://127.0.0.1:8080/v1")
+    .option("--serve [config]", "start slopguard in-process and target it (embedded default config, or this gateway config)")
     .option("--api-key <key>", "target API key")
     .option("-m, --model <names>", "model(s), comma-separated or repeated", collect)
     .option("-p, --profile <names>", "mitigation profile(s); 'none' sends no profile", collect)

@@ -27,6 +27,8 @@ export interface ChatArgs {
 export const NO_PROFILE = "none";
 
 export function createClient(target: EvalConfig["target"]): OpenAI {
+  // The SDK would fall back to OpenAI's own API: never send prompts somewhere nobody named.
+  if (!target.baseURL) throw new Error("eval: no target base URL (set target.baseURL or target.serve)");
   return new OpenAI({
     baseURL: target.baseURL,
     apiKey: target.apiKey ?? process.env.OPENAI_API_KEY ?? "sk-no-key",

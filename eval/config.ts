@@ -10,16 +10,23 @@ export const HeuristicSchema = z.enum(["h1", "h2", "h3"]);
 export type Heuristic = z.infer<typeof HeuristicSchema>;
 
 export const EvalConfigSchema = z.strictObject({
-  target: z.strictObject({
-    /** Any OpenAI-compatible base URL: slopguard itself, or a model server directly. */
-    baseURL: z.string().url(),
-    /** `${ENV}` is read from the environment; defaults to OPENAI_API_KEY or a dummy key. */
-    apiKey: z.string().optional(),
-    /** How a profile reaches slopguard: `X-Slopguard-Profile` header or the `model:profile` suffix. */
-    profileVia: z.enum(["header", "suffix"]).default("header"),
-    timeoutMs: z.number().int().positive().default(300_000),
-    maxRetries: z.number().int().min(0).max(10).default(2),
-  }),
+  target: z
+    .strictObject({
+      /** Any OpenAI-compatible base URL: slopguard itself, or a model server directly. */
+      baseURL: z.string().url().optional(),
+      /**
+       * Start slopguard in-process and target it: `true` for the embedded default config
+       * (testbed model, shipped adapters, RAG index), or a gateway config file. Wins over baseURL.
+       */
+      serve: z.union([z.boolean(), z.string().min(1)]).default(false),
+      /** `${ENV}` is read from the environment; defaults to OPENAI_API_KEY or a dummy key. */
+      apiKey: z.string().optional(),
+      /** How a profile reaches slopguard: `X-Slopguard-Profile` header or the `model:profile` suffix. */
+      profileVia: z.enum(["header", "suffix"]).default("header"),
+      timeoutMs: z.number().int().positive().default(300_000),
+      maxRetries: z.number().int().min(0).max(10).default(2),
+    })
+    .refine((t) => t.serve !== false || t.baseURL !== undefined, { message: "give target.baseURL, or target.serve to start slopguard in-process" }),
   models: z.array(z.string().min(1)).min(1),
   /** Mitigation profiles; `null`/`"none"` sends no profile (a model directly, or the model's default). */
   profiles: z.array(z.string().min(1)).default(["none"]),

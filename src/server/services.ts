@@ -60,6 +60,11 @@ export class LazyRetriever implements Retriever {
     return (await this.opening).retrieve(input);
   }
 
+  /** Resolves once the index is open (built first if missing); rejects when it cannot be. */
+  async whenOpen(): Promise<void> {
+    await this.opening;
+  }
+
   async close(): Promise<void> {
     this.closing.abort();
     const r = await this.opening.catch(() => undefined);

@@ -21,6 +21,9 @@ describe("eval configs and datasets", () => {
     const tb = parseEvalConfig(readEvalConfigFile(join(dir, "testbed-mitigations.yaml")));
     expect(tb).toMatchObject({ listTemperature: 0.01, topP: 0.9, maxTokens: { code: 2048, list: 64 } });
     expect(() => parseEvalConfig({ models: [] })).toThrow(/target: .*models/s);
+    // A target is a URL or an in-process slopguard; with neither the SDK would fall back to OpenAI's API.
+    expect(() => parseEvalConfig({ target: {}, models: ["m"], datasets: [{ kind: "paper", language: "python" }] })).toThrow(/target\.baseURL, or target\.serve/);
+    expect(parseEvalConfig({ target: { serve: true }, models: ["m"], datasets: [{ kind: "paper", language: "python" }] }).target.serve).toBe(true);
   });
 
   it("loads the paper, testbed and HumanEval sets", () => {

@@ -1,0 +1,72 @@
+/**
+ * `slopguard eval --serve <gateway config>`: one command starts slopguard in-process,
+ * runs the eval through it (profiles, package reports, the gateway's own key) and
+ * shuts it down again. The gateway's model is a scripted upstream on loopback.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { evalCommand } from "../../eval/cli.js";
+import { readRecords } from "../../eval/records.js";
+import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+
+let dir: string;
+let up: ScriptedUpstream;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sg-eval-serve-"));
+  up = await startScriptedUpstream();
+  up.setHandler((body) => ({
+    kind: "json",
+    content: String(body.messages.at(-1).content).includes("Generate") ? "```bash\npip install requests zqxj-made-up-pkg\n```" : "requests",
+  }));
+});
+afterAll(async () => {
+  await up.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it("starts slopguard from a gateway config, evaluates through it, and stops it", async () => {
+  const gatewayConfig = join(dir, "gateway.yaml");
+  writeFileSync(
+    gatewayConfig,
+    [
+      "server: { apiKeys: [gw-key-1] }",
+      "rag: { enabled: false }",
+      `packages: { mode: offline, watchlistPath: ${JSON.stringify(join(dir, "watchlist"))} }`,
+      "models:",
+      `  - { name: up, provider: openai-compatible, model: upstream-model, baseURL: ${JSON.stringify(up.baseURL)}, maxRetries: 0 }`,
+      "",
+    ].join("\n"),
+  );
+  const out = join(dir, "run");
+  const stderr: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    await evalCommand(
+      { serve: gatewayConfig, model: ["up"], profile: ["default", "strict"], dataset: ["testbed:heldout_pypi"], sample: "2", heuristics: "h1", out, progress: false },
+      ["node", "slopguard", "eval", "--serve", gatewayConfig],
+    );
+  } finally {
+    process.stderr.write = write;
+  }
+  expect(process.exitCode ?? 0).toBe(0);
+  const records = readRecords(join(out, "results.jsonl"));
+  expect(records).toHaveLength(4);
+  // Every answer went through slopguard (its report is attached) with the profile asked for.
+  for (const r of records) {
+    const report = (r as any).calls.code.slopguard;
+    expect(report.profile).toBe(r.profile);
+    expect(report.packages.map((p: { name: string; verdict: string }) => `${p.name}:${p.verdict}`).sort()).toEqual(["requests:exists", "zqxj-made-up-pkg:not_found"]);
+  }
+  expect(records.filter((r) => r.profile === "strict").every((r) => (r as any).calls.code.slopguard.action === "blocked")).toBe(true);
+  // The upstream saw the gateway's calls, not the eval client's (the key never reached it).
+  expect(up.chatRequests()).toHaveLength(4);
+  expect(up.chatRequests().every((q) => q.headers.authorization !== "Bearer gw-key-1")).toBe(true);
+  const served = /slopguard ready at (\S+)/.exec(stderr.join(""))?.[1];
+  expect(served).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  // Stopped afterwards: nothing listens there any more.
+  await expect(fetch(`${served}/models`)).rejects.toThrow();
+  expect(readFileSync(join(out, "report.md"), "utf8")).toContain("slopguard in-process");
+});
