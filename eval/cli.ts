@@ -72,13 +72,15 @@ function flagOverrides(f: Flags): Record<string, unknown> {
   return o;
 }
 
-function loadConfig(f: Flags): EvalConfig {
+export function loadConfig(f: Flags): EvalConfig {
   const o = flagOverrides(f);
   if (f.config) {
     const base = readEvalConfigFile(f.config);
     // Flags win over the file; the target merges field by field.
     const target = { ...((base.target as object) ?? {}), ...Object.fromEntries(Object.entries((o.target as object) ?? {}).filter(([, v]) => v !== undefined)) };
-    return parseEvalConfig({ ...base, ...o, target });
+    // `-n` also beats per-dataset sizes, so `-n 5` is a quick trial of any config.
+    const datasets = o.sample !== undefined && !o.datasets && Array.isArray(base.datasets) ? base.datasets.map((d: Record<string, unknown>) => ({ ...d, sample: undefined })) : undefined;
+    return parseEvalConfig({ ...base, ...o, target, ...(datasets ? { datasets } : {}) });
   }
   return parseEvalConfig(o);
 }

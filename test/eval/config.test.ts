@@ -2,7 +2,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDatasetFlag } from "../../eval/cli.js";
+import { loadConfig, parseDatasetFlag } from "../../eval/cli.js";
 import { parseEvalConfig, readEvalConfigFile } from "../../eval/config.js";
 import { loadDataset } from "../../eval/datasets.js";
 import { parseList } from "../../eval/heuristics.js";
@@ -24,6 +24,17 @@ describe("eval configs and datasets", () => {
     // A target is a URL or an in-process slopguard; with neither the SDK would fall back to OpenAI's API.
     expect(() => parseEvalConfig({ target: {}, models: ["m"], datasets: [{ kind: "paper", language: "python" }] })).toThrow(/target\.baseURL, or target\.serve/);
     expect(parseEvalConfig({ target: { serve: true }, models: ["m"], datasets: [{ kind: "paper", language: "python" }] }).target.serve).toBe(true);
+  });
+
+  it("flags win over the file: -n beats per-dataset sizes, --base-url beats serve", () => {
+    const file = join(dir, "testbed-full.yaml");
+    const asIs = loadConfig({ config: file, progress: false });
+    expect(asIs.target.serve).toBe(true);
+    expect(asIs.datasets.map((d) => d.sample)).toEqual([200, 200, 100, 200, 200, 100]);
+    const quick = loadConfig({ config: file, sample: "3", baseUrl: "http://127.0.0.1:9/v1", progress: false });
+    expect(quick.sample).toBe(3);
+    expect(quick.datasets.every((d) => d.sample === undefined)).toBe(true);
+    expect(quick.target).toMatchObject({ serve: false, baseURL: "http://127.0.0.1:9/v1" });
   });
 
   it("loads the paper, testbed and HumanEval sets", () => {
