@@ -6,11 +6,13 @@
 import { setMaxListeners } from "node:events";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { createPackageChecker } from "../src/packages/index.js";
+import { readFileSync } from "node:fs";
+import { createPackageChecker, type SlopguardPackageChecker } from "../src/packages/index.js";
 import { readEvalConfigFile, parseEvalConfig, type EvalConfig } from "./config.js";
 import { dataEvalDir } from "./datasets.js";
 import { canonicalSanity, loadHumanEval } from "./humaneval.js";
 import { nameIndex } from "./names.js";
+import type { ReportMeta } from "./report/render.js";
 import { writeReport } from "./report/write.js";
 import { runEval } from "./runner.js";
 import { sandboxMode } from "./sandbox.js";
@@ -96,46 +98,62 @@ async function sanity(): Promise<void> {
   if (!ok) process.exitCode = 1;
 }
 
+/** Runs every item not yet on disk (starting slopguard first for `target.serve`); returns the wall time in s. */
+async function run(cfg: EvalConfig, checker: SlopguardPackageChecker, progress: boolean): Promise<number> {
+  const ac = new AbortController();
+  // One signal is shared by every in-flight request.
+  setMaxListeners(0, ac.signal);
+  const onSig = () => ac.abort();
+  process.once("SIGINT", onSig);
+  const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve });
+  try {
+    if (served) cfg.target = { ...cfg.target, baseURL: served.baseURL, apiKey: cfg.target.apiKey ?? served.apiKey };
+    const r = await runEval(cfg, { checker, progress, signal: ac.signal });
+    const wall = r.wallMs / 1000;
+    console.error(`eval: ${r.ran} items run, ${r.skipped} already done (resumed), ${r.errors} failed, ${wall.toFixed(1)} s -> ${r.resultsPath}`);
+    return wall;
+  } finally {
+    process.off("SIGINT", onSig);
+    await served?.close();
+  }
+}
+
+/** The run's facts for the report header; `--report-only` keeps those of the run that made the results. */
+function reportMeta(cfg: EvalConfig, opts: { argv: string[]; outDir: string; wallSeconds?: number }): ReportMeta {
+  const previous = opts.wallSeconds === undefined ? readPreviousMeta(opts.outDir) : undefined;
+  const needsSandbox = cfg.datasets.some((d) => d.kind === "humaneval");
+  return {
+    title: `slopguard eval: ${cfg.models.join(", ")} × ${cfg.profiles.join(", ")}`,
+    target: previous?.target ?? (cfg.target.serve === false ? (cfg.target.baseURL ?? "") : `slopguard in-process (${cfg.target.serve === true ? "embedded default config" : cfg.target.serve})`),
+    command: previous?.command ?? `slopguard eval ${opts.argv.slice(opts.argv.indexOf("eval") + 1).join(" ")}`.trim(),
+    ...(needsSandbox ? { sandbox: sandboxMode() } : {}),
+    ...(opts.wallSeconds !== undefined ? { wallSeconds: opts.wallSeconds } : previous?.wallSeconds !== undefined ? { wallSeconds: previous.wallSeconds } : {}),
+  };
+}
+
+function readPreviousMeta(outDir: string): Partial<ReportMeta> | undefined {
+  try {
+    const meta = (JSON.parse(readFileSync(join(outDir, "summary.json"), "utf8")) as { meta?: Partial<ReportMeta> }).meta;
+    return meta && typeof meta === "object" ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function evalCommand(f: Flags, argv: string[] = process.argv): Promise<void> {
   if (f.sanity) return sanity();
   const cfg = loadConfig(f);
   const outDir = resolve(cfg.out);
   const checker = createPackageChecker({ config: cfg.packages, watchlist: "memory" });
-  const t0 = performance.now();
-  let wall = 0;
   try {
-    if (!f.reportOnly) {
-      const ac = new AbortController();
-      // One signal is shared by every in-flight request.
-      setMaxListeners(0, ac.signal);
-      const onSig = () => ac.abort();
-      process.once("SIGINT", onSig);
-      const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve });
-      try {
-        if (served) cfg.target = { ...cfg.target, baseURL: served.baseURL, apiKey: cfg.target.apiKey ?? served.apiKey };
-        const r = await runEval(cfg, { checker, progress: f.progress, signal: ac.signal });
-        wall = r.wallMs / 1000;
-        console.error(`eval: ${r.ran} items run, ${r.skipped} already done (resumed), ${r.errors} failed, ${wall.toFixed(1)} s -> ${r.resultsPath}`);
-      } finally {
-        await served?.close();
-      }
-      process.off("SIGINT", onSig);
-    }
+    const wallSeconds = f.reportOnly ? undefined : await run(cfg, checker, f.progress);
     const snap = checker.snapshot;
-    const index = nameIndex({ pypi: snap.pypi.names, npm: snap.npm.names });
-    const needsSandbox = cfg.datasets.some((d) => d.kind === "humaneval");
     const { files, summary } = writeReport({
       outDir,
       cfg,
-      index,
+      index: nameIndex({ pypi: snap.pypi.names, npm: snap.npm.names }),
       builtins: { pythonStdlib: snap.pythonStdlib, nodeBuiltins: snap.nodeBuiltins },
-      meta: {
-        title: `slopguard eval: ${cfg.models.join(", ")} × ${cfg.profiles.join(", ")}`,
-        target: cfg.target.serve === false ? (cfg.target.baseURL ?? "") : `slopguard in-process (${cfg.target.serve === true ? "embedded default config" : cfg.target.serve})`,
-        command: `slopguard eval ${argv.slice(argv.indexOf("eval") + 1).join(" ")}`.trim(),
-        ...(needsSandbox ? { sandbox: sandboxMode() } : {}),
-        ...(f.reportOnly ? {} : { wallSeconds: wall || (performance.now() - t0) / 1000 }),
-      },
+      meta: reportMeta(cfg, { argv, outDir, ...(wallSeconds !== undefined ? { wallSeconds } : {}) }),
     });
     if (summary.overall) console.log(`hallucination rate ${(summary.overall.rate.rate * 100).toFixed(2)}% (${summary.overall.rate.num}/${summary.overall.rate.den}) over ${summary.records} items`);
     console.log(`report: ${files.join(", ")}`);

@@ -33,6 +33,8 @@ interface MetricOptions {
   builtins?: Builtins;
   resamples: number;
   seed: number;
+  /** Table order: the config's models and profiles (others follow in the order they were first run). */
+  order?: { models?: string[]; profiles?: string[] };
 }
 
 export interface PackageGroup {
@@ -51,6 +53,12 @@ export interface PackageGroup {
   /** Share of answers naming the package the prompt was written from (testbed sets). */
   taskFit?: { any: number; perHeuristic: Partial<Record<Heuristic, number>>; records: number };
   tokens: { prompt: number; completion: number };
+  /**
+   * Answers (one per item and heuristic) that name no package, and those the gateway blocked
+   * (`finish_reason: content_filter`). A low rate from answers that say nothing, or from blocked
+   * answers (`strict`), is a different result from a low rate of answers that help.
+   */
+  answers: { total: number; withoutPackages: number; blocked: number };
   meanItemMs: number;
 }
 
@@ -129,9 +137,13 @@ export function packageGroup(key: Key, records: EvalRecord[], o: MetricOptions):
   const unique = new Set<string>();
   let pt = 0;
   let ct = 0;
+  const answers = { total: 0, withoutPackages: 0, blocked: 0 };
   for (const r of records) {
     let any = false;
     for (const h of used) {
+      answers.total++;
+      if ((r.packages?.[h]?.length ?? 0) === 0) answers.withoutPackages++;
+      if (r.calls[h === "h1" ? "code" : h]?.finishReason === "content_filter") answers.blocked++;
       const x = hallucinatedOf(r, h, o);
       unknown += x.unknown;
       if (x.num > 0) any = true;
@@ -157,6 +169,7 @@ export function packageGroup(key: Key, records: EvalRecord[], o: MetricOptions):
     promptsWithHallucination: { count: withHalluc, share: records.length ? withHalluc / records.length : NaN },
     uniqueHallucinated: unique.size,
     tokens: { prompt: pt, completion: ct },
+    answers,
     meanItemMs: records.length ? records.reduce((s, r) => s + r.ms, 0) / records.length : NaN,
   };
   const tf = taskFit(records);
@@ -285,6 +298,35 @@ export interface Summary {
   humaneval: HumanEvalGroup[];
 }
 
+function lexicographic(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * Sort keys for report rows. Records are written as items finish, so first appearance would order
+ * rows by completion; the config's order (and datasets as they were first run) reads far better.
+ */
+function rowOrder(records: EvalRecord[], order: MetricOptions["order"]) {
+  const seen = new Map<string, number>();
+  for (const r of records) for (const k of [`d:${r.dataset}`, `l:${r.language}`, `m:${r.model}`, `p:${r.profile}`]) if (!seen.has(k)) seen.set(k, seen.size);
+  const rank = (list: string[] | undefined, v: string, k: string) => {
+    const i = list?.indexOf(v) ?? -1;
+    return i >= 0 ? i : 1e6 + (seen.get(k) ?? 0);
+  };
+  const keys = (g: PackageGroup, by: "dataset" | "language" | null): number[] => [
+    by === "dataset" ? (seen.get(`d:${g.dataset}`) ?? 0) : by === "language" ? (seen.get(`l:${g.language}`) ?? 0) : 0,
+    rank(order?.models, g.model, `m:${g.model}`),
+    rank(order?.profiles, g.profile, `p:${g.profile}`),
+    g.temperature,
+  ];
+  return (groups: PackageGroup[], by: "dataset" | "language" | null): PackageGroup[] =>
+    groups
+      .map((g) => ({ g, k: keys(g, by) }))
+      .sort((a, b) => lexicographic(a.k, b.k))
+      .map((x) => x.g);
+}
+
 export function summarize(all: EvalRecord[], options: MetricOptions & { index?: NameIndex }): Summary {
   const ok = all.filter((r) => !r.error);
   const pkg = ok.filter((r) => r.kind === "package");
@@ -297,7 +339,8 @@ export function summarize(all: EvalRecord[], options: MetricOptions & { index?: 
       if (withLanguage) k.language = r.language;
       return packageGroup(k, rs, o);
     });
-  const byProfile = groups((r) => `${r.model}|${r.profile}|${r.temperature}`, false, false);
+  const sorted = rowOrder(pkg, o.order);
+  const byProfile = sorted(groups((r) => `${r.model}|${r.profile}|${r.temperature}`, false, false), null);
   const sweep = [...groupBy(byProfile, (g) => `${g.model}|${g.profile}`).values()].map((gs) => ({
     model: gs[0]!.model,
     profile: gs[0]!.profile,
@@ -309,8 +352,8 @@ export function summarize(all: EvalRecord[], options: MetricOptions & { index?: 
     records: ok.length,
     failedItems: all.length - ok.length,
     byProfile,
-    byLanguage: groups((r) => `${r.model}|${r.profile}|${r.temperature}|${r.language}`, false, true),
-    byDataset: groups((r) => `${r.model}|${r.profile}|${r.temperature}|${r.dataset}`, true, true),
+    byLanguage: sorted(groups((r) => `${r.model}|${r.profile}|${r.temperature}|${r.language}`, false, true), "language"),
+    byDataset: sorted(groups((r) => `${r.model}|${r.profile}|${r.temperature}|${r.dataset}`, true, true), "dataset"),
     persistence: persistence(pkg, o),
     temperatureSweep: sweep.filter((x) => x.points.length > 1),
     humaneval: humanevalGroups(ok.filter((r) => r.kind === "humaneval")),

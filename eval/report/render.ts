@@ -20,7 +20,7 @@ const label = (g: { model: string; profile: string; temperature: number }) => `$
 type Table = { head: string[]; rows: string[][] };
 
 function groupTable(groups: PackageGroup[], extra: "dataset" | "language" | null): Table {
-  const head = ["model", "profile", "T", ...(extra ? [extra] : []), "prompts", "rate [95% CI] (halluc/pkgs)", "H1", "H2", "H3", "prompts ≥1", "unique", "unknown", "task fit", "ms/item"];
+  const head = ["model", "profile", "T", ...(extra ? [extra] : []), "prompts", "rate [95% CI] (halluc/pkgs)", "H1", "H2", "H3", "prompts ≥1", "unique", "unknown", "answers w/o pkgs (blocked)", "task fit", "ms/item"];
   const rows = groups.map((g) => [
     g.model,
     g.profile,
@@ -34,6 +34,7 @@ function groupTable(groups: PackageGroup[], extra: "dataset" | "language" | null
     `${g.promptsWithHallucination.count} (${p(g.promptsWithHallucination.share)})`,
     String(g.uniqueHallucinated),
     String(g.unknown),
+    `${g.answers.withoutPackages}/${g.answers.total} (${g.answers.blocked})`,
     g.taskFit ? `${p(g.taskFit.any)}${Object.entries(g.taskFit.perHeuristic).map(([h, v]) => ` ${h.toUpperCase()} ${p(v)}`).join("")}` : "–",
     Number.isFinite(g.meanItemMs) ? String(Math.round(g.meanItemMs)) : "–",
   ]);

@@ -11,7 +11,7 @@ import { createPackageChecker, type SlopguardPackageChecker } from "../../src/pa
 import { parseEvalConfig } from "../../eval/config.js";
 import { summarize, type Summary } from "../../eval/metrics.js";
 import { nameIndex } from "../../eval/names.js";
-import { latestByKey, readRecords } from "../../eval/records.js";
+import { latestByKey, readRecords, type EvalRecord } from "../../eval/records.js";
 import { runEval } from "../../eval/runner.js";
 import { clusteredBootstrap, passAtK, sampleSeeded } from "../../eval/stats.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
@@ -39,6 +39,7 @@ let up: ScriptedUpstream;
 let checker: SlopguardPackageChecker;
 let dir: string;
 let summary: Summary;
+let records: EvalRecord[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sg-eval-metrics-"));
@@ -58,7 +59,7 @@ beforeAll(async () => {
   });
   const r = await runEval(cfg, { checker });
   expect(r).toMatchObject({ total: 4, ran: 4, errors: 0 });
-  const records = [...latestByKey(readRecords(r.resultsPath)).values()];
+  records = [...latestByKey(readRecords(r.resultsPath)).values()];
   // A hand-made name list, so nearest-name distances can be worked out by hand.
   const index = nameIndex({ pypi: ["requests", "flask", "numpy", "pandas", "zqxj-fake"], npm: ["chalk"] });
   summary = summarize(records, { unknownAs: "hallucination", resamples: 2000, seed: 3, index });
@@ -71,6 +72,18 @@ afterAll(async () => {
 });
 
 describe("hallucination metrics against a scripted upstream", () => {
+  it("orders report rows as configured, not as items finished", () => {
+    // Completion order: profile b's items, then a's; dataset y before x within each profile.
+    const as = (profile: string, dataset: string) => records.map((r) => ({ ...r, profile, dataset, key: `${r.key}|${profile}|${dataset}` }));
+    const shuffled = [...as("b", "y"), ...as("b", "x"), ...as("a", "x"), ...as("a", "y")];
+    const s = summarize(shuffled, { unknownAs: "hallucination", resamples: 10, seed: 1, order: { models: ["m"], profiles: ["a", "b"] } });
+    expect(s.byProfile.map((g) => g.profile)).toEqual(["a", "b"]);
+    // Datasets keep the order they were first run in, profiles the configured one within each.
+    expect(s.byDataset.map((g) => `${g.dataset}/${g.profile}`)).toEqual(["y/a", "y/b", "x/a", "x/b"]);
+    expect(s.byLanguage.map((g) => g.profile)).toEqual(["a", "b"]);
+  });
+
+
   it("sends the paper's parameters and the profile header", () => {
     const reqs = up.chatRequests();
     expect(reqs).toHaveLength(12); // 4 prompts × (code, H2, H3)

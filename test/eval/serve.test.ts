@@ -68,5 +68,23 @@ it("starts slopguard from a gateway config, evaluates through it, and stops it",
   expect(served).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   // Stopped afterwards: nothing listens there any more.
   await expect(fetch(`${served}/models`)).rejects.toThrow();
-  expect(readFileSync(join(out, "report.md"), "utf8")).toContain("slopguard in-process");
+  // Blocked answers name no package: the report says so instead of only showing a low rate.
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  expect(summary.byProfile.map((g: any) => [g.profile, g.answers])).toEqual([
+    ["default", { total: 2, withoutPackages: 0, blocked: 0 }],
+    ["strict", { total: 2, withoutPackages: 2, blocked: 2 }],
+  ]);
+  const report = readFileSync(join(out, "report.md"), "utf8");
+  expect(report).toContain("slopguard in-process");
+  expect(report).toMatch(/Wall time: \d/);
+  // --report-only rewrites the tables but keeps the facts of the run that made them.
+  await evalCommand({ serve: gatewayConfig, model: ["up"], profile: ["default", "strict"], dataset: ["testbed:heldout_pypi"], sample: "2", heuristics: "h1", out, progress: false, reportOnly: true }, [
+    "node",
+    "slopguard",
+    "eval",
+    "--report-only",
+  ]);
+  const rewritten = readFileSync(join(out, "report.md"), "utf8");
+  expect(rewritten).toContain(`Reproduce: \`slopguard eval --serve ${gatewayConfig}\``);
+  expect(/Wall time: .*/.exec(rewritten)?.[0]).toBe(/Wall time: .*/.exec(report)?.[0]);
 });
