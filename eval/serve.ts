@@ -8,7 +8,7 @@
 import type { Config } from "../src/config/schema.js";
 import { defaultConfigPath, loadConfig } from "../src/config/load.js";
 import { buildGateway } from "../src/server/bootstrap.js";
-import { listen } from "../src/server/http.js";
+import { listen, type RunningServer } from "../src/server/http.js";
 import { LazyRetriever } from "../src/server/services.js";
 import { createLogger } from "../src/util/log.js";
 
@@ -28,13 +28,20 @@ export async function serveForEval(options: { config: string | true; log?: (line
   // Only warnings and errors: one JSON line per request would bury the progress bar.
   const logger = createLogger({ level: "warn", base: { service: "slopguard" }, write: (line) => process.stderr.write(line) });
   const gateway = await buildGateway(config, { logger, waitForModels: true });
-  const retriever = gateway.services.retriever;
-  if (retriever instanceof LazyRetriever) {
-    if (!retriever.ready()) log("eval: waiting for the RAG index (built on first start: a few minutes)");
-    // A profile with `rag` would fail open while the index builds, and the table would be wrong.
-    await retriever.whenOpen();
+  let server: RunningServer;
+  try {
+    const retriever = gateway.services.retriever;
+    if (retriever instanceof LazyRetriever) {
+      if (!retriever.ready()) log("eval: waiting for the RAG index (built on first start: a few minutes)");
+      // A profile with `rag` would fail open while the index builds, and the table would be wrong.
+      await retriever.whenOpen();
+    }
+    server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
+  } catch (err) {
+    // Loaded models keep the process alive: release them, or a failed start would hang the CLI.
+    await gateway.close();
+    throw err;
   }
-  const server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
   log(`eval: slopguard ready at ${server.url}/v1`);
   return {
     baseURL: `${server.url}/v1`,
