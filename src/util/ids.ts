@@ -1,10 +1,26 @@
 import { randomBytes } from "node:crypto";
 
+// One randomBytes call per id was ~1 % of the gateway's CPU per proxied request (profiled);
+// ids are cut from a pooled buffer instead. Still CSPRNG bytes, never reused.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+function random(n: number): Buffer {
+  if (offset + n > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    offset = 0;
+  }
+  const out = pool.subarray(offset, offset + n);
+  offset += n;
+  return out;
+}
+
 /** Short, URL-safe, unique enough for correlating log lines and responses. */
 export function newRequestId(): string {
-  return `req_${randomBytes(9).toString("base64url")}`;
+  return `req_${random(9).toString("base64url")}`;
 }
 
 export function newCompletionId(): string {
-  return `chatcmpl-${randomBytes(12).toString("base64url")}`;
+  return `chatcmpl-${random(12).toString("base64url")}`;
 }

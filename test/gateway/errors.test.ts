@@ -163,6 +163,18 @@ describe("upstream failures", () => {
     expect(Date.now() - t0).toBeGreaterThan(400);
   });
 
+  it("upstream 401 is the gateway's credential problem (502), and upstream 429 keeps its Retry-After", async () => {
+    up.enqueue({ kind: "error", status: 401, message: "bad key" });
+    const denied = await post({ model: "up", messages: user });
+    expect(denied.status).toBe(502);
+    expectOpenAIError(await body(denied), "upstream_auth");
+    up.enqueue({ kind: "json", status: 429, headers: { "retry-after": "7" }, body: { error: { message: "slow down", type: "rate_limit", param: null, code: null } } });
+    const limited = await post({ model: "up", messages: user });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("7");
+    expect((await body(limited)).error.message).toContain("slow down");
+  });
+
   it("upstream 4xx passes through with its message", async () => {
     up.enqueue({ kind: "error", status: 400, message: "max_tokens is too large" });
     const res = await post({ model: "up", messages: user });

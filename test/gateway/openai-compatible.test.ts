@@ -10,7 +10,7 @@ let direct: OpenAI;
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
-  gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [] } });
+  gw = await startGateway({ config: { models: [upstreamModel(up), upstreamModel(up, { name: "up-retry", maxRetries: 1 })] }, services: { mitigationsFor: () => [] } });
   viaGateway = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
   direct = new OpenAI({ baseURL: up.baseURL, apiKey: "unused", maxRetries: 0 });
 });
@@ -22,6 +22,14 @@ afterAll(async () => {
 const messages = [{ role: "user" as const, content: "Which Python packages parse YAML?" }];
 
 describe("openai-compatible provider through the gateway", () => {
+  it("retries an upstream 503 when the model allows it, and returns the retried answer", async () => {
+    const before = up.chatRequests().length;
+    up.enqueue({ kind: "error", status: 503, message: "overloaded" }, { kind: "json", content: "answer after a retry" });
+    const a = await viaGateway.chat.completions.create({ model: "up-retry", messages });
+    expect(a.choices[0]!.message.content).toBe("answer after a retry");
+    expect(up.chatRequests().length - before).toBe(2);
+  });
+
   it("returns the same content as the upstream, non-streaming", async () => {
     up.enqueue({ kind: "json", content: "pyyaml, ruamel.yaml" }, { kind: "json", content: "pyyaml, ruamel.yaml" });
     const a = await viaGateway.chat.completions.create({ model: "up", messages, temperature: 0.2, seed: 7, max_tokens: 20 });
