@@ -15,7 +15,15 @@ export interface ReportMeta {
 
 const p = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : `${(v * 100).toFixed(1)}%`);
 const ci = (r: RateCI | undefined) => (r && Number.isFinite(r.rate) ? `${p(r.rate)} [${p(r.lo)}, ${p(r.hi)}] (${r.num}/${r.den})` : "–");
-const label = (g: { model: string; profile: string; temperature: number }) => `${g.model}:${g.profile}@${g.temperature}`;
+type Labelled = { model: string; profile: string; temperature: number };
+const label = (g: Labelled) => `${g.model}:${g.profile}@${g.temperature}`;
+
+/** Chart labels without what every group shares: one model at one temperature reads as just the profile. */
+function chartLabel(groups: Labelled[]): (g: Labelled) => string {
+  const oneModel = new Set(groups.map((g) => g.model)).size <= 1;
+  const oneTemperature = new Set(groups.map((g) => g.temperature)).size <= 1;
+  return (g) => `${oneModel ? "" : `${g.model}:`}${g.profile}${oneTemperature ? "" : `@${g.temperature}`}`;
+}
 
 type Table = { head: string[]; rows: string[][] };
 
@@ -108,7 +116,8 @@ export function renderMarkdown(s: Summary, paper: PaperFigures, meta: ReportMeta
 
 function charts(s: Summary, paper: PaperFigures): string[] {
   const out: string[] = [];
-  const bars: Bar[] = s.byLanguage.map((g) => ({ label: label(g), value: g.rate.rate, lo: g.rate.lo, hi: g.rate.hi, series: g.language }));
+  const rateLabel = chartLabel(s.byLanguage);
+  const bars: Bar[] = s.byLanguage.map((g) => ({ label: rateLabel(g), value: g.rate.rate, lo: g.rate.lo, hi: g.rate.hi, series: g.language }));
   out.push(barChart({ id: "chart-rate", title: "Package hallucination rate per profile (95% CI)", yLabel: "hallucination rate", bars }));
   out.push(barChart({ id: "chart-paper-rate", title: "Paper Figure 2: rate per model", yLabel: "hallucination rate", bars: paper.rates.flatMap((r) => [{ label: r.model, value: r.python, series: "python" }, { label: r.model, value: r.javascript, series: "javascript" }]) }));
   out.push(
@@ -139,7 +148,7 @@ function charts(s: Summary, paper: PaperFigures): string[] {
       ],
     }),
   );
-  out.push(barChart({ id: "chart-pass1", title: "HumanEval pass@1 per profile", yLabel: "pass@1", bars: s.humaneval.map((h) => ({ label: label(h), value: h.passAt1, series: h.dataset })) }));
+  out.push(barChart({ id: "chart-pass1", title: "HumanEval pass@1 per profile", yLabel: "pass@1", bars: s.humaneval.map((h) => ({ label: chartLabel(s.humaneval)(h), value: h.passAt1, series: h.dataset })) }));
   return out;
 }
 

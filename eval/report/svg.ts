@@ -11,7 +11,8 @@ const M = { top: 28, right: 16, bottom: 64, left: 52 };
 const COLORS = ["#3867d6", "#eb3b5a", "#20bf6b", "#f7b731", "#8854d0", "#0fb9b1", "#4b6584", "#fa8231"];
 export const color = (i: number) => COLORS[i % COLORS.length]!;
 
-function frame(id: string, title: string, body: string, yLabel: string, yMax: number, yFmt: (v: number) => string): string {
+/** `height` grows past H only below the plot (room for slanted labels); the plot keeps its size. */
+function frame(id: string, title: string, body: string, yLabel: string, yMax: number, yFmt: (v: number) => string, height = H): string {
   const ph = H - M.top - M.bottom;
   let ticks = "";
   for (let i = 0; i <= 4; i++) {
@@ -19,7 +20,7 @@ function frame(id: string, title: string, body: string, yLabel: string, yMax: nu
     const y = M.top + ph - (ph * i) / 4;
     ticks += `<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${esc(yFmt(v))}</text>`;
   }
-  return `<svg id="${esc(id)}" class="chart" role="img" aria-label="${esc(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title><text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(title)}</text>${ticks}<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="11">${esc(yLabel)}</text><line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>${body}</svg>`;
+  return `<svg id="${esc(id)}" class="chart" role="img" aria-label="${esc(title)}" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title><text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(title)}</text>${ticks}<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="11">${esc(yLabel)}</text><line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>${body}</svg>`;
 }
 
 const pctFmt = (v: number) => `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%`;
@@ -49,15 +50,16 @@ export function barChart(opts: { id: string; title: string; yLabel: string; bars
   const gw = pw / Math.max(1, labels.length);
   const bw = Math.max(4, (gw * 0.8) / Math.max(1, series.length));
   const y = (v: number) => M.top + ph - (ph * Math.min(v, yMax)) / yMax;
+  const fits = Math.max(0, ...labels.map((l) => Math.min(l.length, 22))) * 5.6 <= gw;
   let body = "";
   labels.forEach((label, li) => {
     const gx = M.left + li * gw + gw * 0.1;
-    // Many groups: slanted labels so neighbours do not overlap.
+    // Slanted only when the longest label would run into its neighbours (~5.6 px per character at 9-10 px).
     const lx = M.left + li * gw + gw / 2;
     const ly = H - M.bottom + 14;
     const text = esc(label.length > 22 ? label.slice(0, 21) + "…" : label);
     body +=
-      labels.length > 6
+      !fits
         ? `<text transform="translate(${lx} ${ly - 6}) rotate(-30)" text-anchor="end" font-size="9">${text}</text>`
         : `<text x="${lx}" y="${ly}" text-anchor="middle" font-size="10">${text}</text>`;
     series.forEach((s, si) => {
@@ -71,13 +73,15 @@ export function barChart(opts: { id: string; title: string; yLabel: string; bars
       }
     });
   });
-  body += legend(series);
+  // Slanted labels reach further down: the legend moves below them.
+  const height = fits ? H : H + 40;
+  body += legend(series, height);
   if (opts.bars.length === 0) body += `<text class="empty" x="${W / 2}" y="${M.top + ph / 2}" text-anchor="middle" font-size="12" fill="#777">no data in this run</text>`;
-  return frame(opts.id, opts.title, body, opts.yLabel, yMax, opts.percent === false ? (v) => String(Math.round(v * 100) / 100) : pctFmt);
+  return frame(opts.id, opts.title, body, opts.yLabel, yMax, opts.percent === false ? (v) => String(Math.round(v * 100) / 100) : pctFmt, height);
 }
 
-function legend(series: string[]): string {
-  return series.map((s, i) => `<g transform="translate(${M.left + (i % 4) * 150} ${H - 30 + Math.floor(i / 4) * 14})"><rect width="10" height="10" fill="${color(i)}"/><text x="14" y="9" font-size="10">${esc(s.length > 24 ? s.slice(0, 23) + "…" : s)}</text></g>`).join("");
+function legend(series: string[], height = H): string {
+  return series.map((s, i) => `<g transform="translate(${M.left + (i % 4) * 150} ${height - 30 + Math.floor(i / 4) * 14})"><rect width="10" height="10" fill="${color(i)}"/><text x="14" y="9" font-size="10">${esc(s.length > 24 ? s.slice(0, 23) + "…" : s)}</text></g>`).join("");
 }
 
 /** Histograms of shares (each series normalised to sum 1), so runs of different size compare. */
