@@ -32,7 +32,7 @@ export async function serveForEval(options: { config: string | true; log?: (line
   try {
     const retriever = gateway.services.retriever;
     if (retriever instanceof LazyRetriever) {
-      if (!retriever.ready()) log("eval: waiting for the RAG index (built on first start: a few minutes)");
+      if (!retriever.ready()) log("eval: opening the RAG index (built first when missing: a few minutes)");
       // A profile with `rag` would fail open while the index builds, and the table would be wrong.
       await retriever.whenOpen();
     }
