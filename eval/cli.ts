@@ -105,7 +105,7 @@ async function run(cfg: EvalConfig, checker: SlopguardPackageChecker, progress: 
   setMaxListeners(0, ac.signal);
   const onSig = () => ac.abort();
   process.once("SIGINT", onSig);
-  const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve });
+  const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve, signal: ac.signal });
   try {
     if (served) cfg.target = { ...cfg.target, baseURL: served.baseURL, apiKey: cfg.target.apiKey ?? served.apiKey };
     const r = await runEval(cfg, { checker, progress, signal: ac.signal });

@@ -20,7 +20,15 @@ export interface ServedGateway {
   close(): Promise<void>;
 }
 
-export async function serveForEval(options: { config: string | true; log?: (line: string) => void }): Promise<ServedGateway> {
+/** Rejects when `signal` aborts: Ctrl-C while the RAG index builds must not wait minutes for it. */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal?.aborted) reject(new Error("eval: stopped before slopguard was ready"));
+    signal?.addEventListener("abort", () => reject(new Error("eval: stopped before slopguard was ready")), { once: true });
+  });
+}
+
+export async function serveForEval(options: { config: string | true; log?: (line: string) => void; signal?: AbortSignal }): Promise<ServedGateway> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const configPath = options.config === true ? defaultConfigPath() : options.config;
   const config: Config = loadConfig({ path: configPath });
@@ -34,7 +42,7 @@ export async function serveForEval(options: { config: string | true; log?: (line
     if (retriever instanceof LazyRetriever) {
       if (!retriever.ready()) log("eval: opening the RAG index (built first when missing: a few minutes)");
       // A profile with `rag` would fail open while the index builds, and the table would be wrong.
-      await retriever.whenOpen();
+      await Promise.race([retriever.whenOpen(), aborted(options.signal)]);
     }
     server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
   } catch (err) {

@@ -3,12 +3,13 @@
  * runs the eval through it (profiles, package reports, the gateway's own key) and
  * shuts it down again. The gateway's model is a scripted upstream on loopback.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { evalCommand } from "../../eval/cli.js";
 import { readRecords } from "../../eval/records.js";
+import { serveForEval } from "../../eval/serve.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 
 let dir: string;
@@ -88,3 +89,47 @@ it("starts slopguard from a gateway config, evaluates through it, and stops it",
   expect(rewritten).toContain(`Reproduce: \`slopguard eval --serve ${gatewayConfig}\``);
   expect(/Wall time: .*/.exec(rewritten)?.[0]).toBe(/Wall time: .*/.exec(report)?.[0]);
 });
+
+/** Command lines of live processes that mention `needle` (Linux /proc). */
+function processesWith(needle: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes(needle)) out.push(cmd);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+it("stopping while the RAG index is still being built ends at once and stops the build", async () => {
+  const indexUri = join(dir, "missing-index");
+  const gatewayConfig = join(dir, "gateway-rag.yaml");
+  writeFileSync(
+    gatewayConfig,
+    [
+      `rag: { enabled: true, autoBuild: true, indexUri: ${JSON.stringify(indexUri)} }`,
+      `packages: { mode: offline, watchlistPath: ${JSON.stringify(join(dir, "watchlist-rag"))} }`,
+      "models:",
+      `  - { name: up, provider: openai-compatible, model: upstream-model, baseURL: ${JSON.stringify(up.baseURL)}, maxRetries: 0 }`,
+      "",
+    ].join("\n"),
+  );
+  const ac = new AbortController();
+  const lines: string[] = [];
+  const starting = serveForEval({ config: gatewayConfig, signal: ac.signal, log: (l) => lines.push(l) });
+  // The build child is running (it takes minutes on the full data) when the user stops.
+  const deadline = Date.now() + 20_000;
+  while (processesWith(indexUri).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(processesWith(indexUri).length).toBeGreaterThan(0);
+  const t0 = Date.now();
+  ac.abort();
+  await expect(starting).rejects.toThrow(/stopped before slopguard was ready/);
+  expect(Date.now() - t0).toBeLessThan(10_000);
+  expect(lines.join("\n")).toContain("opening the RAG index");
+  const gone = Date.now() + 10_000;
+  while (processesWith(indexUri).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+  expect(processesWith(indexUri)).toEqual([]);
+}, 60_000);
