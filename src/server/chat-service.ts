@@ -9,7 +9,8 @@ import type { Config, ModelConfig } from "../config/schema.js";
 import type { Mitigation, MitigationContext } from "../mitigation/types.js";
 import { wrapModel, type Wrapped } from "../mitigation/compose.js";
 import type { ProviderRegistry } from "../providers/index.js";
-import type { Provider } from "../providers/types.js";
+import { ProviderError, type Provider } from "../providers/types.js";
+import { metrics } from "../metrics/index.js";
 import { ApiError } from "./errors.js";
 
 export const PROFILE_HEADER = "x-slopguard-profile";
@@ -87,6 +88,8 @@ export function createChatService(deps: {
           const stop = timer.start();
           try {
             return withModel(await provider.generate({ ...params, model: upstreamModel }, callOptions()), name);
+          } catch (err) {
+            throw countProviderError(err, name);
           } finally {
             stop();
           }
@@ -128,6 +131,16 @@ function withModel<T extends { model: string }>(res: T, name: string): T {
   return res;
 }
 
+/**
+ * `slopguard_provider_errors_total{model, code}`: every provider failure, including those inside a
+ * mitigation's extra calls (self-refine rounds) and mid-stream ones the status code cannot show. The
+ * queue-saturation alert and the dashboard's error panel read it. A client going away is not one.
+ */
+function countProviderError(err: unknown, model: string): unknown {
+  if (err instanceof ProviderError) metrics.providerErrors.inc({ model, code: err.code });
+  return err;
+}
+
 function providerTimer() {
   let total = 0;
   return {
@@ -148,6 +161,8 @@ async function* timedStream(source: AsyncIterable<ChatCompletionChunk>, timer: R
       let r: IteratorResult<ChatCompletionChunk>;
       try {
         r = await it.next();
+      } catch (err) {
+        throw countProviderError(err, name);
       } finally {
         stop();
       }

@@ -32,6 +32,12 @@ const post = (body: string | object, headers: Record<string, string> = {}) =>
   });
 const user = [{ role: "user", content: "hi" }];
 
+async function providerErrors(code: string): Promise<number> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("slopguard_provider_errors_total{") && l.includes(`code="${code}"`) && l.includes('model="up"'));
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}
+
 function expectOpenAIError(json: any, code?: string) {
   expect(Object.keys(json.error).sort()).toEqual(["code", "message", "param", "type"]);
   expect(typeof json.error.message).toBe("string");
@@ -104,12 +110,14 @@ describe("upstream failures", () => {
   });
 
   it("stalled upstream → 504 after timeoutMs", async () => {
+    const errorsBefore = await providerErrors("upstream_timeout");
     up.enqueue({ kind: "stall" });
     const t0 = Date.now();
     const res = await post({ model: "up", messages: user });
     expect(res.status).toBe(504);
     expectOpenAIError(await body(res), "upstream_timeout");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    expect((await providerErrors("upstream_timeout")) - errorsBefore).toBe(1);
   });
 
   it("streaming request to a failing upstream gets the status, not a 200 stream", async () => {
@@ -132,6 +140,7 @@ describe("upstream failures", () => {
   });
 
   it("an upstream that goes silent mid-stream is cut off after timeoutMs of silence", async () => {
+    const errorsBefore = await providerErrors("upstream_timeout");
     up.enqueue({ kind: "hang", chunks: ["partial", " answer"], delayMs: 10 });
     const before = up.requests.length;
     const t0 = Date.now();
@@ -150,6 +159,8 @@ describe("upstream failures", () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
     await up.waitForClientClose(before, 2_000);
     expect(up.requests[before]!.finished).toBe(false);
+    // The client already had a 200, so only the metric tells operators it happened.
+    expect((await providerErrors("upstream_timeout")) - errorsBefore).toBe(1);
   });
 
   it("a slow but steady stream is not cut off: the limit is per silence, not per answer", async () => {
