@@ -16,7 +16,7 @@ import type { ReportMeta } from "./report/render.js";
 import { writeReport } from "./report/write.js";
 import { runEval } from "./runner.js";
 import { sandboxMode } from "./sandbox.js";
-import { serveForEval } from "./serve.js";
+import { serveForEval, type ServedGateway } from "./serve.js";
 
 interface Flags {
   config?: string;
@@ -105,8 +105,9 @@ async function run(cfg: EvalConfig, checker: SlopguardPackageChecker, progress: 
   setMaxListeners(0, ac.signal);
   const onSig = () => ac.abort();
   process.once("SIGINT", onSig);
-  const served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve, signal: ac.signal });
+  let served: ServedGateway | undefined;
   try {
+    served = cfg.target.serve === false ? undefined : await serveForEval({ config: cfg.target.serve, signal: ac.signal });
     if (served) cfg.target = { ...cfg.target, baseURL: served.baseURL, apiKey: cfg.target.apiKey ?? served.apiKey };
     const r = await runEval(cfg, { checker, progress, signal: ac.signal });
     const wall = r.wallMs / 1000;

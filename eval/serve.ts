@@ -16,7 +16,6 @@ export interface ServedGateway {
   baseURL: string;
   /** The first configured gateway key, for a config that requires one. */
   apiKey: string | undefined;
-  configPath: string;
   close(): Promise<void>;
 }
 
@@ -54,7 +53,6 @@ export async function serveForEval(options: { config: string | true; log?: (line
   return {
     baseURL: `${server.url}/v1`,
     apiKey: config.server.apiKeys[0],
-    configPath,
     close: async () => {
       gateway.startDraining();
       await server.close(1_000);
