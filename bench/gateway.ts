@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
+import { decodeChatRequest } from "../src/codecs/chat/request.js";
 
 const PORTKEY_VERSION = "1.15.2";
 const here = fileURLToPath(import.meta.url);
@@ -289,13 +290,13 @@ async function threadsBench(): Promise<void> {
     providers.set(t, p);
   }
   // "a" forced (token 103) so every run decodes exactly max_tokens; per-token compute is the same as for real text.
-  const request = { model: "testbed", messages: [{ role: "user" as const, content: "Generate Python code that parses command line arguments" }], max_tokens: 100, logit_bias: { "103": 100 } };
+  const request = decodeChatRequest({ model: "testbed", messages: [{ role: "user", content: "Generate Python code that parses command line arguments" }], max_tokens: 100, logit_bias: { "103": 100 } }).call;
   const tokS = new Map<number, number[]>(counts.map((t) => [t, []]));
   for (let r = 0; r < reps; r++) {
     for (const t of counts) {
       const t0 = performance.now();
-      const res = await providers.get(t)!.generate(request as never, { signal: new AbortController().signal, requestId: "bench" });
-      tokS.get(t)!.push(res.usage!.completion_tokens / ((performance.now() - t0) / 1000));
+      const res = await providers.get(t)!.generate(request, { signal: new AbortController().signal, requestId: "bench" });
+      tokS.get(t)!.push(res.usage!.outputTokens / ((performance.now() - t0) / 1000));
       process.stderr.write(`threads ${t}: ${tokS.get(t)!.at(-1)!.toFixed(0)} tok/s\n`);
     }
   }

@@ -15,4 +15,5 @@ export { buildProviders, type ProviderRegistry } from "./providers/index.js";
 export { ProviderError, type Provider, type CallOptions } from "./providers/types.js";
 export { registry, metrics } from "./metrics/index.js";
 export { createLogger, type Logger } from "./util/log.js";
-export type { ChatRequest, ChatCompletion, ChatCompletionChunk } from "./api/schema.js";
+export type { ChatRequest, ChatCompletion, ChatCompletionChunk } from "./codecs/chat/schema.js";
+export type * from "./core/parts.js";

@@ -52,6 +52,8 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   streamIdleTimeoutMs: z.number().int().positive().optional(),
   maxRetries: z.number().int().min(0).max(5).default(1),
   headers: z.record(z.string(), z.string()).default({}),
+  /** Largest upstream answer, JSON or streamed; a bigger one is cut off with 502 instead of growing memory. */
+  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
 });
 
 export const LocalModelSchema = z.strictObject({

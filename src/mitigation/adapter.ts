@@ -1,8 +1,8 @@
 /**
  * adapter: asks the provider to run a local model with a LoRA adapter loaded (the
- * fine-tuned mitigation). The choice travels on `ctx.adapter`, which the chat route
- * passes to the provider as `CallOptions.adapter`. Models without adapters pass through
- * with the reason recorded; a profile naming an adapter the model lacks is rejected at startup.
+ * fine-tuned mitigation), by setting `call.adapter`. Models without adapters pass
+ * through with the reason recorded; a profile naming an adapter the model lacks is
+ * rejected at startup.
  */
 import type { Mitigation } from "./types.js";
 import type { ModelConfig } from "../config/schema.js";
@@ -17,11 +17,10 @@ export function adapterFor(model: ModelConfig, name: string | undefined): { adap
 export function createAdapter(options: { name?: string | undefined }): Mitigation {
   return {
     name: "adapter",
-    async transformParams({ params, ctx }) {
+    async transformCall({ call, ctx }) {
       const choice = adapterFor(ctx.model, options.name);
-      if (choice.adapter) ctx.adapter = choice.adapter;
-      ctx.records.push({ module: "adapter", verdict: choice.adapter ? "modified" : "pass", durationMs: 0, data: choice });
-      return params;
+      if (!choice.adapter) return { verdict: "pass", data: choice };
+      return { verdict: "modified", data: choice, transformed: { ...call, adapter: choice.adapter } };
     },
   };
 }

@@ -16,12 +16,12 @@ export const VerifyOptionsSchema = z.strictObject({
   /** What `repair` does when self-refinement ends with hallucinations left. */
   repairFallback: z.enum(["annotate", "block"]).default("annotate"),
   /**
-   * Streams under `annotate`: `hold-code` releases prose at once and holds each fenced
-   * code block and install command until it is complete and checked; `hold-all` holds
-   * the whole answer. `block`/`repair` always hold the whole answer.
+   * Streams: `hold-code` releases text at once and (under `block`/`repair`) holds only what
+   * may name a package (code blocks, install commands, list answers) until it is checked;
+   * tool calls are held until the answer is complete. `hold-all` holds the whole answer.
    */
   streamMode: z.enum(["hold-code", "hold-all"]).default("hold-code"),
-  /** Give up on a check after this long and fail open (verdict recorded as error). */
+  /** Give up on a check after this long: `annotate` reports `unchecked`, `block`/`repair` withhold what was not checked. */
   checkTimeoutMs: z.number().int().positive().default(10_000),
 });
 export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
@@ -68,10 +68,24 @@ export const DEFAULT_TEMPLATES = {
   "selfRefine.detectQuestion": "Is {package} a valid {language} package?",
   "selfRefine.regenerateOne": "The package {package} does not exist. Rewrite your answer without it.",
   "selfRefine.regenerateMany": "The packages {packages} do not exist. Rewrite your answer without them.",
+  /** The result a rejected tool call gets when self-refine asks again. `{packages}`: "x (did you mean y?)", comma-separated. */
+  "selfRefine.toolResultOne": "The command was not run: the package {packages} does not exist. Use a package that exists.",
+  "selfRefine.toolResultMany": "The command was not run: the packages {packages} do not exist. Use packages that exist.",
+  /** The result of a call that was fine but rejected with the rest of its answer. */
+  "selfRefine.toolResultSibling": "Not run: another tool call in the same answer was rejected.",
   /** Replaces a blocked answer. `{packages}`: one "- name (ecosystem): reason" line each. */
   "verify.blocked":
     "slopguard blocked this answer because it recommends packages that do not exist or look unsafe:\n{packages}\n" +
     "Installing a name that does not exist lets anyone who registers it run code on your machine.",
+  /** Replaces a held {kind} (code block, install command, line of code) naming bad packages. */
+  "verify.withheld": "[slopguard withheld this {kind}: it installs packages that do not exist or look unsafe:\n{packages}]",
+  /** Replaces a held {kind} whose packages could not be checked (block and repair fail closed). */
+  "verify.unchecked": "[slopguard withheld this {kind}: its packages could not be checked ({error})]",
+  /** Replaces an answer's tool calls when one would install a bad package. `{calls}`: one entry per call. */
+  "verify.withheldCalls":
+    "slopguard withheld this answer's tool calls before they could run:\n{calls}\n" +
+    "Nothing was run. Installing a name that does not exist lets anyone who registers it run code on your machine; " +
+    "use the real package (see the suggestions) or ask the user.",
 } as const;
 export type TemplateKey = keyof typeof DEFAULT_TEMPLATES;
 export const TEMPLATE_KEYS = Object.keys(DEFAULT_TEMPLATES) as TemplateKey[];

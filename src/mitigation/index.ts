@@ -7,9 +7,9 @@
  */
 import type { Registry } from "prom-client";
 import type { ModelConfig } from "../config/schema.js";
-import type { Ecosystem, PackageChecker } from "../packages/types.js";
+import type { PackageChecker } from "../packages/types.js";
 import type { Retriever } from "../rag/types.js";
-import type { Mitigation, MitigationContext } from "./types.js";
+import type { Mitigation } from "./types.js";
 import {
   DEFAULT_PROFILES,
   MitigationConfigSchema,
@@ -21,7 +21,7 @@ import {
 } from "./config.js";
 import { resolveTemplates, unknownTemplateKeys } from "./templates.js";
 import { createMitigationMetrics, type MitigationMetrics } from "./metrics.js";
-import { createVerify } from "./verify.js";
+import { createVerify } from "./verify/index.js";
 import { createSelfRefine } from "./self-refine.js";
 import { createRag } from "./rag.js";
 import { adapterFor, createAdapter } from "./adapter.js";
@@ -29,8 +29,6 @@ import { createTemperatureClamp } from "./temperature-clamp.js";
 
 export { wrapModel } from "./compose.js";
 export type { SlopguardReport } from "./report.js";
-
-export const PROFILE_HEADER = "x-slopguard-profile";
 
 /** A bad profile choice in a request; the route answers 400 with an OpenAI-style error. */
 export class ProfileError extends Error {
@@ -40,13 +38,6 @@ export class ProfileError extends Error {
     super(message);
     this.name = "ProfileError";
   }
-}
-
-/** `gpt-x:ensemble` → model `gpt-x`, profile `ensemble` (model names cannot contain ':'). */
-export function splitModelProfile(requested: string): { model: string; profile?: string } {
-  const i = requested.indexOf(":");
-  if (i < 0) return { model: requested };
-  return { model: requested.slice(0, i), profile: requested.slice(i + 1) };
 }
 
 export interface MitigationPipeline {
@@ -69,13 +60,15 @@ export interface MitigationPipelineDeps {
 
 export function createMitigationPipeline(deps: MitigationPipelineDeps): MitigationPipeline {
   const config = deps.config ?? MitigationConfigSchema.parse({});
-  const profiles: Record<string, ProfileEntry[]> = { ...DEFAULT_PROFILES, ...config.profiles };
+  // A Map, not an object: a client's profile name (`constructor`, `__proto__`) must never reach a prototype.
+  const profiles = new Map<string, ProfileEntry[]>([...Object.entries(DEFAULT_PROFILES), ...Object.entries(config.profiles)]);
+  const known = () => [...profiles.keys()].join(", ");
   const metrics = createMitigationMetrics(deps.registry);
   for (const model of deps.models ?? []) validateModel(model, profiles);
 
   const build = (model: ModelConfig, profile: string): Mitigation[] => {
-    const entries = profiles[profile];
-    if (!entries) throw new ProfileError(`unknown mitigation profile '${profile}'; known: ${Object.keys(profiles).join(", ")}`, "profile");
+    const entries = profiles.get(profile);
+    if (!entries) throw new ProfileError(`unknown mitigation profile '${profile}'; known: ${known()}`, "profile");
     const templates = resolveTemplates(config.templates, model.templates);
     const verifyEntry = entries.find((e) => e.module === "verify");
     const verifyOptions = VerifyOptionsSchema.parse({ ...config.verify, ...omitModule(verifyEntry) });
@@ -110,13 +103,13 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
 
   return {
     metrics,
-    profiles: () => Object.keys(profiles),
+    profiles: () => [...profiles.keys()],
     resolveProfile({ model, header, suffix }) {
       const fromHeader = Array.isArray(header) ? header[0] : header;
       const requested = fromHeader?.trim() || suffix?.trim();
       if (!requested) return model.profile;
       if (!config.allowRequestProfile) throw new ProfileError("this gateway does not let requests choose a mitigation profile", "profile", "profile_not_allowed");
-      if (!profiles[requested]) throw new ProfileError(`unknown mitigation profile '${requested}'; known: ${Object.keys(profiles).join(", ")}`, fromHeader ? "X-Slopguard-Profile" : "model");
+      if (!profiles.has(requested)) throw new ProfileError(`unknown mitigation profile '${requested.slice(0, 64)}'; known: ${known()}`, fromHeader ? "X-Slopguard-Profile" : "model");
       return requested;
     },
     forRequest: ({ model, profile }) => build(model, profile),
@@ -129,8 +122,8 @@ function omitModule(entry: ProfileEntry | undefined): Record<string, unknown> {
   return rest;
 }
 
-function validateModel(model: ModelConfig, profiles: Record<string, ProfileEntry[]>): void {
-  const entries = profiles[model.profile];
+function validateModel(model: ModelConfig, profiles: Map<string, ProfileEntry[]>): void {
+  const entries = profiles.get(model.profile);
   if (!entries) throw new Error(`model '${model.name}': unknown mitigation profile '${model.profile}'`);
   const unknown = unknownTemplateKeys(model.templates);
   if (unknown.length) throw new Error(`model '${model.name}': unknown template keys ${unknown.join(", ")}`);
@@ -139,23 +132,4 @@ function validateModel(model: ModelConfig, profiles: Record<string, ProfileEntry
     const choice = adapterFor(model, e.name);
     if (choice.skipped && model.provider === "local") throw new Error(`model '${model.name}', profile '${model.profile}': ${choice.skipped}`);
   }
-}
-
-/** A fresh context for one request; the route fills `ecosystem` when the request or model says. */
-export function createMitigationContext(args: {
-  requestId: string;
-  model: ModelConfig;
-  profile: string;
-  signal: AbortSignal;
-  ecosystem?: Ecosystem | undefined;
-}): MitigationContext {
-  return {
-    requestId: args.requestId,
-    model: args.model,
-    profile: args.profile,
-    signal: args.signal,
-    ...(args.ecosystem ? { ecosystem: args.ecosystem } : {}),
-    records: [],
-    responseHeaders: {},
-  };
 }

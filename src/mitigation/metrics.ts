@@ -19,7 +19,16 @@ export interface MitigationMetrics {
   selfDetectDisagreements: Counter<"registry">;
   streamHoldDelay: Histogram<"mode">;
   heldSegments: Counter<"kind">;
+  toolCalls: Counter<"tool" | "verdict" | "action">;
+  /** The `tool` label for a tool name: known agent tools by name, anything else `other` (labels stay bounded). */
+  toolLabel(name: string): string;
 }
+
+/** The agents' tools the shipped inspector knows (src/packages/toolcalls); other names share one label. */
+const KNOWN_TOOLS = new Set([
+  "Bash", "Write", "Edit", "MultiEdit", "shell", "apply_patch", "local_shell", "run_shell_command", "write_file", "edit", "replace",
+  "execute_command", "write_to_file", "replace_in_file", "execute_bash", "str_replace_editor", "run_terminal_cmd", "edit_file",
+]);
 
 function getOrCreate<T extends Metric>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -62,6 +71,11 @@ export function createMitigationMetrics(registry: Registry = new Registry()): Mi
     heldSegments: getOrCreate(registry, "slopguard_stream_held_segments_total", () => new Counter({
       name: "slopguard_stream_held_segments_total", help: "Stream segments held back and checked before release",
       labelNames: ["kind"], registers: r })),
+    toolCalls: getOrCreate(registry, "slopguard_tool_calls_total", () => new Counter({
+      name: "slopguard_tool_calls_total",
+      help: "Tool calls in answers, checked by verify: by tool, verdict of what they install, and what was done (delivered, blocked, repaired)",
+      labelNames: ["tool", "verdict", "action"], registers: r })),
+    toolLabel: (name) => (KNOWN_TOOLS.has(name) ? name : "other"),
   };
 }
 

@@ -1,16 +1,17 @@
 /**
- * rag: retrieves top-k package statements for the last user message and appends them
- * to the system prompt in the paper's style ("Package X could answer questions about
- * Y."), which is also the block the testbed model was trained to read. A slow or
- * missing index never fails the request: the answer goes on without context.
+ * rag: retrieves top-k package statements for the user's task and adds them to the
+ * system prompt in the paper's style ("Package X could answer questions about Y."),
+ * which is also the block the testbed model was trained to read. Each API's codec
+ * writes the system text in its own form. A slow or missing index never fails the
+ * request: the answer goes on without context.
  */
-import type { ChatMessage, ChatRequest } from "../api/schema.js";
 import type { Retriever, RetrievedStatement } from "../rag/types.js";
-import type { Mitigation } from "./types.js";
+import type { Mitigation, Outcome } from "./types.js";
+import type { ModelCall } from "../core/parts.js";
 import type { RagOptions } from "./config.js";
 import { render, type Templates } from "./templates.js";
 import type { MitigationMetrics } from "./metrics.js";
-import { lastUserText, resolveEcosystem, withTimeout } from "./chat.js";
+import { lastUserText, resolveEcosystem, withSystemText, withTimeout } from "./prompt.js";
 
 export interface RagDeps {
   retriever: Retriever | undefined;
@@ -22,53 +23,31 @@ export interface RagDeps {
 export function createRag(deps: RagDeps): Mitigation {
   return {
     name: "rag",
-    async transformParams({ params, ctx }) {
+    async transformCall({ call, ctx }) {
       const t0 = performance.now();
-      const query = lastUserText(params.messages).trim();
-      const ecosystem = resolveEcosystem(ctx, params) ?? "pypi";
-      const done = (verdict: "pass" | "modified" | "error", data: Record<string, unknown>, outcome: string) => {
-        const ms = performance.now() - t0;
-        deps.metrics.ragLatency.observe({ outcome }, ms / 1000);
-        deps.metrics.moduleLatency.observe({ module: "rag" }, ms / 1000);
-        ctx.records.push({ module: "rag", verdict, durationMs: Math.round(ms * 100) / 100, data });
+      const done = (outcome: string, result: Outcome<ModelCall>): Outcome<ModelCall> => {
+        const s = (performance.now() - t0) / 1000;
+        deps.metrics.ragLatency.observe({ outcome }, s);
+        deps.metrics.moduleLatency.observe({ module: "rag" }, s);
+        return result;
       };
-      if (!query) {
-        done("pass", { skipped: "no user message" }, "skipped");
-        return params;
-      }
-      if (!deps.retriever || !deps.retriever.ready()) {
-        done("error", { error: "retriever not available" }, "unavailable");
-        return params;
-      }
+      const query = lastUserText(call).trim();
+      const ecosystem = resolveEcosystem(ctx, call) ?? "pypi";
+      if (!query) return done("skipped", { verdict: "pass", data: { skipped: "no user message" } });
+      if (!deps.retriever || !deps.retriever.ready()) return done("unavailable", { verdict: "error", data: { error: "retriever not available" } });
       let statements: RetrievedStatement[];
       try {
         const input = { query, ecosystem, k: deps.options.k, ...(deps.options.mode ? { mode: deps.options.mode } : {}) };
         statements = await withTimeout(deps.retriever.retrieve(input), deps.options.timeoutMs, "retrieval");
       } catch (err) {
-        done("error", { error: err instanceof Error ? err.message : String(err), ecosystem }, "error");
-        return params;
+        return done("error", { verdict: "error", data: { error: err instanceof Error ? err.message : String(err), ecosystem } });
       }
-      if (statements.length === 0) {
-        done("pass", { ecosystem, statements: [] }, "empty");
-        return params;
-      }
+      if (statements.length === 0) return done("empty", { verdict: "pass", data: { ecosystem, statements: [] } });
       const block = render(deps.templates["rag.block"], { statements: statements.map((s) => s.statement).join("\n") });
-      done("modified", { ecosystem, k: deps.options.k, statements: statements.map((s) => ({ package: s.package, score: round(s.score), statement: s.statement })) }, "ok");
-      return withSystemBlock(params, block, deps.templates["rag.system"]);
+      const data = { ecosystem, k: deps.options.k, statements: statements.map((s) => ({ package: s.package, score: round(s.score), statement: s.statement })) };
+      return done("ok", { verdict: "modified", data, transformed: withSystemText(call, block, deps.templates["rag.system"]) });
     },
   };
-}
-
-/** Appends the block to the first system/developer message after a blank line, or adds a system message. */
-export function withSystemBlock(params: ChatRequest, block: string, defaultSystem: string): ChatRequest {
-  const messages = [...params.messages];
-  const i = messages.findIndex((m) => m.role === "system" || m.role === "developer");
-  if (i < 0) return { ...params, messages: [{ role: "system", content: `${defaultSystem}\n\n${block}` }, ...messages] };
-  const m = messages[i]!;
-  const content: ChatMessage["content"] =
-    typeof m.content === "string" ? `${m.content}\n\n${block}` : [...(m.content ?? []), { type: "text", text: `\n\n${block}` }];
-  messages[i] = { ...m, content } as ChatMessage;
-  return { ...params, messages };
 }
 
 function round(x: number): number {

@@ -1,69 +1,104 @@
-/** The `slopguard` object added to responses, and the matching response headers. */
+/**
+ * The `slopguard` report every answer carries (a JSON field, a stream's last event)
+ * and the matching response headers. It is built from the records the mitigations
+ * returned: verify's record carries the check of the delivered answer, self-refine's
+ * the check of the model's first answer.
+ */
 import type { CheckReport, CheckedPackage } from "../packages/types.js";
-import type { MitigationContext, MitigationRecord } from "./types.js";
 import type { VerifyPolicy } from "./config.js";
+import type { MitigationContext, MitigationRecord } from "./types.js";
 
 export type AnswerVerdict = CheckReport["verdict"] | "unchecked";
 export type VerifyAction = "annotated" | "blocked" | "repaired";
+
+/** What verify puts in its record's data (the report is derived from it). */
+export interface VerifyData {
+  policy: VerifyPolicy;
+  action: VerifyAction;
+  check?: CheckReport;
+  error?: string;
+  /** Parts the client did not get, and why. */
+  withheld?: Withheld[];
+  [key: string]: unknown;
+}
+
+export interface Withheld {
+  kind: "code" | "install" | "list" | "line" | "text" | "tool-call";
+  /** `with_answer`: nothing wrong with it, but another call of the same answer was withheld. */
+  reason: "not_found" | "high_risk" | "unchecked" | "with_answer";
+  packages: string[];
+  tool?: string;
+  toolCallId?: string;
+}
+
+export type ReportPackage = Pick<CheckedPackage, "name" | "ecosystem" | "verdict" | "risk" | "risks" | "source" | "line"> & {
+  suggestion?: string;
+  location?: CheckedPackage["location"];
+};
 
 export interface SlopguardReport {
   request_id: string;
   profile: string;
   policy: VerifyPolicy;
-  /** What the client received: clean, hallucination, risk, or unchecked when the check failed. */
+  /** What the model answered, as checked: clean, hallucination, risk, none (no package), or unchecked when the check failed. */
   verdict: AnswerVerdict;
   action: VerifyAction;
   /** Verdict on the model's first answer when a mitigation regenerated it. */
   model_verdict?: AnswerVerdict;
-  /** Package totals of the model's first answer, when it was regenerated. */
   model_totals?: CheckReport["totals"];
   totals: CheckReport["totals"];
-  packages: Array<{
-    name: string;
-    ecosystem: string;
-    verdict: CheckedPackage["verdict"];
-    risk: CheckedPackage["risk"];
-    risks: CheckedPackage["risks"];
-    suggestion?: string;
-    source: CheckedPackage["source"];
-    line: number;
-  }>;
+  packages: ReportPackage[];
+  withheld?: Withheld[];
   mitigations: MitigationRecord[];
   error?: string;
 }
 
 const EMPTY_TOTALS: CheckReport["totals"] = { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0 };
 
-export function buildReport(args: {
-  ctx: MitigationContext;
-  policy: VerifyPolicy;
-  report: CheckReport | undefined;
-  modelReport: CheckReport | undefined;
-  action: VerifyAction;
-  error?: string;
-}): SlopguardReport {
-  const { ctx, report } = args;
+/** The first-answer check self-refine leaves in its record. */
+export function modelCheckOf(records: readonly MitigationRecord[]): CheckReport | undefined {
+  return records.find((r) => r.module === "self-refine")?.data?.model_check as CheckReport | undefined;
+}
+
+export function buildReport(args: { ctx: Pick<MitigationContext, "requestId" | "profile">; records: readonly MitigationRecord[] }): SlopguardReport {
+  const verify = args.records.find((r) => r.module === "verify");
+  const data = (verify?.data ?? { policy: "annotate", action: "annotated" }) as VerifyData;
+  const report = data.check;
+  const modelReport = modelCheckOf(args.records);
   return {
-    request_id: ctx.requestId,
-    profile: ctx.profile,
-    policy: args.policy,
+    request_id: args.ctx.requestId,
+    profile: args.ctx.profile,
+    policy: data.policy,
     verdict: report?.verdict ?? "unchecked",
-    action: args.action,
-    ...(args.modelReport ? { model_verdict: args.modelReport.verdict, model_totals: args.modelReport.totals } : {}),
+    action: data.action,
+    ...(modelReport ? { model_verdict: modelReport.verdict, model_totals: modelReport.totals } : {}),
     totals: report?.totals ?? EMPTY_TOTALS,
-    packages: (report?.packages ?? []).map((p) => ({
-      name: p.name,
-      ecosystem: p.ecosystem,
-      verdict: p.verdict,
-      risk: p.risk,
-      risks: p.risks,
-      ...(p.suggestion ? { suggestion: p.suggestion } : {}),
-      source: p.source,
-      line: p.line,
-    })),
-    mitigations: ctx.records,
-    ...(args.error ? { error: args.error } : {}),
+    packages: (report?.packages ?? []).map(reportPackage),
+    ...(data.withheld?.length ? { withheld: data.withheld } : {}),
+    mitigations: args.records.map(slim),
+    ...(data.error ? { error: data.error } : {}),
   };
+}
+
+function reportPackage(p: CheckedPackage): ReportPackage {
+  return {
+    name: p.name,
+    ecosystem: p.ecosystem,
+    verdict: p.verdict,
+    risk: p.risk,
+    risks: p.risks,
+    ...(p.suggestion ? { suggestion: p.suggestion } : {}),
+    source: p.source,
+    line: p.line,
+    ...(p.location ? { location: p.location } : {}),
+  };
+}
+
+/** Records as the client sees them: the checks themselves are in the report already. */
+function slim(r: MitigationRecord): MitigationRecord {
+  if (!r.data || !("check" in r.data || "model_check" in r.data || "withheld" in r.data)) return r;
+  const { check: _c, model_check: _m, withheld: _w, ...data } = r.data;
+  return { ...r, data };
 }
 
 export function reportHeaders(r: SlopguardReport): Record<string, string> {
@@ -78,7 +113,8 @@ export function reportHeaders(r: SlopguardReport): Record<string, string> {
   };
 }
 
-export function describeBad(bad: CheckedPackage[]): string {
+/** One "- name (ecosystem): reason; did you mean x?" line per bad package. */
+export function describeBad(bad: readonly CheckedPackage[]): string {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const p of bad) {
@@ -90,4 +126,9 @@ export function describeBad(bad: CheckedPackage[]): string {
     lines.push(`- ${p.name} (${p.ecosystem}): ${why}${hint}`);
   }
   return lines.join("\n");
+}
+
+/** Packages a client must not install: absent from the registry, or high risk (e.g. watchlist). */
+export function badPackages(report: CheckReport): CheckedPackage[] {
+  return report.packages.filter((p) => p.verdict === "not_found" || p.risk === "high");
 }

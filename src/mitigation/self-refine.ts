@@ -1,19 +1,21 @@
 /**
- * self-refine: the paper's loop. After each answer, find its packages and judge them
- * (the same model's self-detection, registry truth, or both), then regenerate with the
- * paper's instruction naming the invalid ones. Stops when clean, at `maxRounds`, or
- * when the client goes away; returns the answer with the fewest invalid packages,
- * ties to the latest.
+ * self-refine: the paper's loop. After each answer, find its packages (text and tool
+ * calls) and judge them (the same model's self-detection, registry truth, or both),
+ * then ask again naming the invalid ones. Stops when clean, at `maxRounds`, or when the
+ * client goes away; returns the answer with the fewest invalid packages, ties to the
+ * latest. A text answer is asked again in the paper's two-turn form; an answer whose
+ * tool calls would install a bad package gets tool results saying the commands were not
+ * run and why, which is how an agent's model learns a command failed.
  */
-import pLimit from "p-limit";
-import type { ChatCompletion, ChatRequest, Usage } from "../api/schema.js";
+import type { Generation, Message, ModelCall, ToolResultPart } from "../core/parts.js";
+import { addUsage, collectStream, replayGeneration, textOf, toolCallsOf } from "../core/stream.js";
 import type { CheckReport, CheckedPackage, Ecosystem, PackageChecker } from "../packages/types.js";
-import type { Mitigation, MitigationContext } from "./types.js";
+import type { Mitigation, MitigationContext, MitigationRecord, Outcome, RecordPart } from "./types.js";
 import type { SelfRefineOptions } from "./config.js";
-import { languageWord, render, type Templates } from "./templates.js";
+import { render, type Templates } from "./templates.js";
 import type { MitigationMetrics } from "./metrics.js";
-import { addUsage, asksForList, collectStream, completionText, completionToChunks, resolveEcosystem } from "./chat.js";
-import { checkText, stateOf } from "./state.js";
+import { asksForList, resolveEcosystem, withTimeout } from "./prompt.js";
+import { askModel, type SelfAnswer } from "./self-detect.js";
 
 export interface SelfRefineDeps {
   checker: PackageChecker;
@@ -23,18 +25,12 @@ export interface SelfRefineDeps {
   checkTimeoutMs: number;
 }
 
-type Generate = (params: ChatRequest) => Promise<ChatCompletion>;
-
-interface SelfAnswer {
-  package: string;
-  answer: "yes" | "no" | "unclear";
-  registry: CheckedPackage["verdict"];
-}
+type Generate = (call: ModelCall) => Promise<Generation>;
 
 interface Judged {
   report: CheckReport;
-  /** Names (as written) judged invalid under the configured detection mode. */
-  invalid: string[];
+  /** Packages judged invalid under the configured detection mode (one per name). */
+  invalid: CheckedPackage[];
   self: SelfAnswer[];
 }
 
@@ -52,51 +48,59 @@ export interface RoundRecord {
 export function createSelfRefine(deps: SelfRefineDeps): Mitigation {
   return {
     name: "self-refine",
-    wrapGenerate: ({ doGenerate, params, ctx }) => refine(deps, doGenerate, params, ctx),
-    async *wrapStream({ doStream, params, ctx }) {
+    async wrapGenerate({ doGenerate, call, ctx }) {
+      const { best, outcome } = await refine(deps, async (c) => (await doGenerate(c)).generation, call, ctx);
+      return { ...outcome, transformed: best };
+    },
+    async *wrapStream({ doStream, call, ctx }) {
       // A regeneration cannot take back streamed tokens, so every round is collected whole.
-      const generate: Generate = async (p) => (await collectStream(doStream({ ...p, stream: true }))).completion;
-      const best = await refine(deps, generate, params, ctx);
-      yield* completionToChunks(best, Boolean(params.stream_options?.include_usage));
+      const inner: MitigationRecord[] = [];
+      const generate: Generate = async (c) => {
+        const { generation, others } = await collectStream<RecordPart>(doStream(c));
+        inner.push(...others.map((o) => o.record));
+        return generation;
+      };
+      const { best, outcome } = await refine(deps, generate, call, ctx);
+      yield* replayGeneration(best);
+      for (const record of inner) yield { type: "record", record };
+      return outcome;
     },
   };
 }
 
-async function refine(deps: SelfRefineDeps, generate: Generate, params: ChatRequest, ctx: MitigationContext): Promise<ChatCompletion> {
-  const ecosystem = resolveEcosystem(ctx, params);
-  const tGen0 = performance.now();
-  let current = await generate(params);
-  const firstCallMs = performance.now() - tGen0;
-  let usage = addUsage(undefined, current.usage);
-  const tokenCounter = { usage };
-  let judged = await judgeAnswer(deps, generate, params, ctx, completionText(current), ecosystem, tokenCounter);
-  stateOf(ctx).modelReport = judged.report;
-  const candidates = [{ completion: current, invalid: judged.invalid.length, round: 0 }];
+async function refine(deps: SelfRefineDeps, generate: Generate, call: ModelCall, ctx: MitigationContext): Promise<{ best: Generation; outcome: Outcome<never> }> {
+  const ecosystem = resolveEcosystem(ctx, call);
+  let current = await generate(call);
+  const tokens = { usage: current.usage };
+  let judged = await judge(deps, generate, call, ctx, current, ecosystem, tokens);
+  const first = judged;
+  const candidates = [{ generation: current, invalid: judged.invalid.length, round: 0 }];
   const rounds: RoundRecord[] = [];
   const selfDetection: SelfAnswer[][] = [judged.self];
   let stoppedBy: "clean" | "limit" | "aborted" | "error" = "clean";
   let error: string | undefined;
+  const t0 = performance.now();
 
   for (let round = 1; judged.invalid.length > 0; round++) {
     if (round > deps.options.maxRounds) { stoppedBy = "limit"; break; }
     if (ctx.signal.aborted) { stoppedBy = "aborted"; break; }
-    const named = judged.invalid;
+    const named = judged.invalid.map((p) => p.name);
     try {
-      const before = tokenCounter.usage?.total_tokens ?? 0;
-      current = await generate(regenerationRequest(deps.templates, params, completionText(current), named));
+      const before = tokens.usage?.totalTokens ?? 0;
+      current = await generate(regenerationCall(deps.templates, call, current, judged.invalid));
       deps.metrics.regenerations.inc();
-      tokenCounter.usage = addUsage(tokenCounter.usage, current.usage);
-      judged = await judgeAnswer(deps, generate, params, ctx, completionText(current), ecosystem, tokenCounter);
+      tokens.usage = addUsage(tokens.usage, current.usage);
+      judged = await judge(deps, generate, call, ctx, current, ecosystem, tokens);
       const names = new Set(judged.report.packages.flatMap((p) => [norm(p.name), norm(p.normalized)]));
       rounds.push({
         round,
         named,
         dropped: named.filter((n) => !names.has(norm(n))),
-        invalid: judged.invalid,
-        tokens: (tokenCounter.usage?.total_tokens ?? 0) - before,
+        invalid: judged.invalid.map((p) => p.name),
+        tokens: (tokens.usage?.totalTokens ?? 0) - before,
       });
       selfDetection.push(judged.self);
-      candidates.push({ completion: current, invalid: judged.invalid.length, round });
+      candidates.push({ generation: current, invalid: judged.invalid.length, round });
     } catch (err) {
       // An aborted or failed regeneration leaves the best answer so far.
       stoppedBy = ctx.signal.aborted ? "aborted" : "error";
@@ -106,13 +110,11 @@ async function refine(deps: SelfRefineDeps, generate: Generate, params: ChatRequ
   }
 
   const best = candidates.reduce((a, b) => (b.invalid <= a.invalid ? b : a));
-  const addedMs = performance.now() - tGen0 - firstCallMs;
   deps.metrics.selfRefineRounds.observe({ stopped_by: stoppedBy }, rounds.length);
-  deps.metrics.moduleLatency.observe({ module: "self-refine" }, addedMs / 1000);
-  ctx.records.push({
-    module: "self-refine",
+  deps.metrics.moduleLatency.observe({ module: "self-refine" }, (performance.now() - t0) / 1000);
+  if (best.invalid === 0) countRepairedCalls(deps.metrics, first);
+  const outcome: Outcome<never> = {
     verdict: rounds.length === 0 ? (stoppedBy === "clean" ? "pass" : "flagged") : best.invalid === 0 ? "modified" : "flagged",
-    durationMs: Math.round(addedMs * 100) / 100,
     data: {
       detection: deps.options.detection,
       max_rounds: deps.options.maxRounds,
@@ -123,12 +125,19 @@ async function refine(deps: SelfRefineDeps, generate: Generate, params: ChatRequ
       invalid_best: best.invalid,
       per_round: rounds,
       ...(deps.options.detection !== "registry" ? { self_detection: selfDetection } : {}),
-      tokens: tokenCounter.usage ?? null,
+      tokens: tokens.usage ?? null,
       ...(error ? { error } : {}),
+      /** The check of the model's first answer ("at the model"), for the report. */
+      model_check: first.report,
     },
-  });
-  const total: Usage | undefined = tokenCounter.usage;
-  return total ? { ...best.completion, usage: total } : best.completion;
+  };
+  return { best: tokens.usage ? { ...best.generation, usage: tokens.usage } : best.generation, outcome };
+}
+
+function countRepairedCalls(m: MitigationMetrics, first: Judged): void {
+  const calls = new Map<string, string>();
+  for (const p of first.invalid) if (p.location) calls.set(p.location.toolCallId, p.location.tool);
+  for (const tool of calls.values()) m.toolCalls.inc({ tool: m.toolLabel(tool), verdict: "hallucination", action: "repaired" });
 }
 
 /** Registry form for comparing names across rounds (PEP 503 folding also suits npm's lowercase). */
@@ -136,40 +145,69 @@ function norm(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
-/** The paper's two-turn form: the original conversation, the answer, then the instruction. */
-export function regenerationRequest(templates: Templates, params: ChatRequest, answer: string, invalid: string[]): ChatRequest {
-  const instruction =
-    invalid.length === 1
-      ? render(templates["selfRefine.regenerateOne"], { package: invalid[0]! })
-      : render(templates["selfRefine.regenerateMany"], { packages: invalid.join(", ") });
-  return { ...params, messages: [...params.messages, { role: "assistant", content: answer }, { role: "user", content: instruction }] };
+function describe(p: CheckedPackage): string {
+  return p.suggestion ? `${p.name} (did you mean ${p.suggestion}?)` : p.name;
 }
 
-async function judgeAnswer(
+/**
+ * The next round's call. Text: the paper's two-turn form (the conversation, the answer,
+ * then the instruction naming the invalid packages). Tool calls: the answer, then a result
+ * per call saying it was not run and why.
+ */
+export function regenerationCall(templates: Templates, call: ModelCall, answer: Generation, invalid: readonly CheckedPackage[]): ModelCall {
+  const inCalls = invalid.filter((p) => p.location);
+  const calls = toolCallsOf(answer.content);
+  if (inCalls.length === 0 || calls.length === 0) {
+    const names = invalid.map((p) => p.name);
+    const instruction = names.length === 1
+      ? render(templates["selfRefine.regenerateOne"], { package: names[0]! })
+      : render(templates["selfRefine.regenerateMany"], { packages: names.join(", ") });
+    const prompt: Message[] = [
+      ...call.prompt,
+      { role: "assistant", content: [{ type: "text", text: textOf(answer.content) }] },
+      { role: "user", content: [{ type: "text", text: instruction }] },
+    ];
+    return { ...call, prompt };
+  }
+  const results: ToolResultPart[] = calls.map((c) => {
+    const mine = inCalls.filter((p) => p.location!.toolCallId === c.id);
+    const key = mine.length === 0 ? "selfRefine.toolResultSibling" : mine.length === 1 ? "selfRefine.toolResultOne" : "selfRefine.toolResultMany";
+    return { type: "tool-result", callId: c.id, output: render(templates[key], { packages: mine.map(describe).join(", ") }), isError: true };
+  });
+  return { ...call, prompt: [...call.prompt, { role: "assistant", content: answer.content }, { role: "tool", content: results }] };
+}
+
+async function judge(
   deps: SelfRefineDeps,
   generate: Generate,
-  params: ChatRequest,
+  call: ModelCall,
   ctx: MitigationContext,
-  text: string,
+  answer: Generation,
   ecosystem: Ecosystem | undefined,
-  tokens: { usage: Usage | undefined },
+  tokens: { usage: Generation["usage"] },
 ): Promise<Judged> {
-  const report = await checkText({ checker: deps.checker, text, ecosystem, expectList: asksForList(params), ctx, timeoutMs: deps.checkTimeoutMs });
+  const calls = toolCallsOf(answer.content);
+  const input = {
+    text: textOf(answer.content),
+    ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.name, input: c.input })) } : {}),
+    ...(ecosystem ? { ecosystem } : {}),
+    ...(asksForList(call) ? { expectList: true } : {}),
+    ...((ctx.model as { tools?: unknown }).tools !== undefined ? ({ tools: (ctx.model as { tools?: unknown }).tools } as object) : {}),
+  };
+  const report = await withTimeout(deps.checker.check(input, { signal: ctx.signal }), deps.checkTimeoutMs, "package check");
   const pkgs = uniquePackages(report.packages.filter((p) => p.ecosystem !== "conda"));
   const mode = deps.options.detection;
-  const self = mode === "registry" ? [] : await askModel(deps, generate, params, ctx, pkgs, tokens);
+  const self = mode === "registry" ? [] : await askModel({ deps, generate, call, ctx, pkgs, tokens });
   const selfNo = new Set(self.filter((s) => s.answer === "no").map((s) => s.package));
   for (const s of self) {
     const disagrees = (s.answer === "no" && s.registry === "exists") || (s.answer === "yes" && s.registry === "not_found");
     if (disagrees) deps.metrics.selfDetectDisagreements.inc({ registry: s.registry });
   }
-  const invalid = pkgs
-    .filter((p) => {
-      if (mode === "self") return selfNo.has(p.name);
-      if (mode === "registry" || p.verdict !== "unknown") return p.verdict === "not_found";
-      return selfNo.has(p.name); // both: the registry decides what it knows, the model the rest
-    })
-    .map((p) => p.name);
+  const invalid = pkgs.filter((p) => {
+    if (mode === "self") return selfNo.has(p.name);
+    if (mode === "registry" || p.verdict !== "unknown") return p.verdict === "not_found";
+    return selfNo.has(p.name); // both: the registry decides what it knows, the model the rest
+  });
   return { report, invalid, self };
 }
 
@@ -181,43 +219,4 @@ function uniquePackages(pkgs: CheckedPackage[]): CheckedPackage[] {
     seen.add(key);
     return true;
   });
-}
-
-/** The paper's self-detection: ask the same model "Is {package} a valid Python package?". */
-async function askModel(
-  deps: SelfRefineDeps,
-  generate: Generate,
-  params: ChatRequest,
-  ctx: MitigationContext,
-  pkgs: CheckedPackage[],
-  tokens: { usage: Usage | undefined },
-): Promise<SelfAnswer[]> {
-  const limit = pLimit(4);
-  const asked = pkgs.slice(0, deps.options.detectMaxPackages);
-  return Promise.all(
-    asked.map((p) =>
-      limit(async (): Promise<SelfAnswer> => {
-        if (ctx.signal.aborted) throw new Error("client disconnected");
-        const eco = p.ecosystem === "npm" ? "npm" : "pypi";
-        const c = await generate({
-          model: params.model,
-          messages: [
-            { role: "system", content: deps.templates["selfRefine.detectSystem"] },
-            { role: "user", content: render(deps.templates["selfRefine.detectQuestion"], { package: p.name, language: languageWord(eco) }) },
-          ],
-          temperature: deps.options.detectTemperature,
-          max_tokens: deps.options.detectMaxTokens,
-        });
-        tokens.usage = addUsage(tokens.usage, c.usage);
-        return { package: p.name, answer: parseYesNo(completionText(c)), registry: p.verdict };
-      }),
-    ),
-  );
-}
-
-export function parseYesNo(text: string): SelfAnswer["answer"] {
-  const t = text.trim().toLowerCase();
-  if (/^(yes|y\b|true|valid|it is|correct)/.test(t)) return "yes";
-  if (/^(no|n\b|false|invalid|not)/.test(t)) return "no";
-  return "unclear";
 }

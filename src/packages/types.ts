@@ -30,6 +30,15 @@ export interface FoundPackage {
   line: number;
   /** For imports: the module as imported (e.g. `cv2` for opencv-python). */
   module?: string;
+  /** Where in a tool call it was found (absent for packages found in text). */
+  location?: { toolCallId: string; tool: string; path: string };
+}
+
+/** A tool call as the model wrote it: `input` is the raw argument text (JSON or free text). */
+export interface ToolCallInput {
+  id: string;
+  name: string;
+  input: string;
 }
 
 export interface CheckedPackage extends FoundPackage {
@@ -50,6 +59,8 @@ export interface CheckInput {
   text?: string;
   /** Raw code without markdown. */
   code?: string;
+  /** Tool calls of the answer: shell commands, file writes and patches are inspected for installs. */
+  toolCalls?: ToolCallInput[];
   /** Names to check directly (e.g. a comma-separated package list already split). */
   packages?: string[];
   ecosystem?: Ecosystem;

@@ -5,11 +5,10 @@
  * reused socket is several times cheaper. JSON bodies are buffered and handed over
  * whole; SSE bodies stream through as a web ReadableStream.
  *
- * The SDK's `timeout` ends when `fetch` resolves: for JSON that is after the whole
- * body (buffered here), but for SSE it is after the headers only. An upstream that
- * sends headers and then goes quiet (a stuck worker, a proxy that lost its backend)
- * would hold the request, its queue slot and the client forever, so SSE bodies get
- * `idleTimeoutMs` per read.
+ * Bodies are capped (`maxBodyBytes`): an upstream that sends 100 MB, buffered or
+ * streamed, is cut off with a 502 instead of growing the gateway's memory. Stalls are
+ * timed one layer up, per decoded event (src/providers/timing.ts), so SSE comments
+ * (keep-alive pings) cannot hide a stalled upstream.
  */
 import http from "node:http";
 import https from "node:https";
@@ -19,8 +18,8 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 
 export interface NodeFetchOptions {
   maxSockets?: number;
-  /** Longest silence allowed while reading an SSE body; unset = wait forever. */
-  idleTimeoutMs?: number;
+  /** Largest upstream body, buffered or streamed; unset = no cap. */
+  maxBodyBytes?: number;
 }
 
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { close(): void } {
@@ -47,11 +46,16 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { c
         if (type.includes("text/event-stream")) {
           // A client abort must also end this stream, not only the request.
           signal?.addEventListener("abort", () => res.destroy(abortError(signal)), { once: true });
-          resolve(new Response(sseBody(res, options.idleTimeoutMs), { status, headers: resHeaders }));
+          resolve(new Response(sseBody(res, options.maxBodyBytes), { status, headers: resHeaders }));
           return;
         }
         const parts: Buffer[] = [];
-        res.on("data", (d: Buffer) => parts.push(d));
+        let size = 0;
+        res.on("data", (d: Buffer) => {
+          size += d.length;
+          if (options.maxBodyBytes !== undefined && size > options.maxBodyBytes) res.destroy(tooLarge(options.maxBodyBytes));
+          else parts.push(d);
+        });
         res.on("end", () => resolve(new BufferedResponse(Buffer.concat(parts), status, resHeaders, url.href) as unknown as Response));
         res.on("error", reject);
       });
@@ -120,27 +124,27 @@ class BufferedResponse {
 }
 
 /**
- * The SSE body as the web stream the SDK reads, pulled straight from the socket's node stream:
- * one layer with the idle clock in it, where `Readable.toWeb` plus a guarding stream made two
- * (measured: as fast as `Readable.toWeb` alone). The idle clock runs only while a pull waits on
- * the upstream: a client that reads slowly (backpressure) stops the pulls, so it is never
- * mistaken for a stalled upstream.
+ * The SSE body as the web stream the SDK reads, pulled straight from the socket's node stream
+ * (measured: as fast as `Readable.toWeb`), with the size cap in the same layer. Pulls stop while
+ * the client reads slowly, so backpressure reaches the upstream socket.
  */
-function sseBody(res: http.IncomingMessage, idleMs: number | undefined): ReadableStream<Uint8Array> {
+function sseBody(res: http.IncomingMessage, maxBytes: number | undefined): ReadableStream<Uint8Array> {
   const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const onStall = () => res.destroy(stalled(idleMs!));
+  let size = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const timer = idleMs ? setTimeout(onStall, idleMs) : undefined;
         try {
           const next = await chunks.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
+          if (next.done) return controller.close();
+          size += next.value.length;
+          if (maxBytes !== undefined && size > maxBytes) {
+            res.destroy();
+            return controller.error(tooLarge(maxBytes));
+          }
+          controller.enqueue(next.value);
         } catch (err) {
           controller.error(err);
-        } finally {
-          clearTimeout(timer);
         }
       },
       cancel: async () => {
@@ -151,8 +155,8 @@ function sseBody(res: http.IncomingMessage, idleMs: number | undefined): Readabl
   );
 }
 
-function stalled(ms: number): ProviderError {
-  return new ProviderError(`Upstream stopped sending mid-stream: nothing for ${ms} ms`, 504, "upstream_timeout");
+function tooLarge(max: number): ProviderError {
+  return new ProviderError(`Upstream answer is larger than ${max} bytes`, 502, "upstream_too_large");
 }
 
 function toHeaderObject(h: RequestInit["headers"]): Record<string, string> {

@@ -1,17 +1,28 @@
 /**
  * `openai-compatible`: any server speaking OpenAI's chat-completions API, through
- * the official `openai` SDK. The request is passed through as parsed (unknown
- * fields included), with `model` already mapped to the upstream's id.
+ * the official `openai` SDK. The call is encoded by the chat codec (unknown request
+ * fields pass through when the client also spoke chat), and every answer and chunk
+ * is checked before use: a malformed or truncated upstream is a 502, never a crash
+ * and never an answer that looks complete.
  */
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../api/schema.js";
+import type { Generation, ModelCall, StreamPart } from "../core/parts.js";
+import { encodeChatRequest } from "../codecs/chat/request.js";
+import { decodeChatCompletion } from "../codecs/chat/response.js";
+import { ChatStreamDecoder } from "../codecs/chat/stream.js";
+import { UpstreamFormatError } from "../codecs/errors.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
 import { sanitize } from "../util/sanitize.js";
 import { createNodeFetch } from "./node-fetch.js";
+import { linkedAbort, withIdleTimeout } from "./timing.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
+
+type Body = Record<string, unknown>;
 
 export class OpenAICompatibleProvider implements Provider {
   readonly kind = "openai-compatible";
+  readonly api = "chat" as const;
+  readonly capabilities = { constrain: false };
   private readonly client: OpenAI;
   private readonly secrets: string[];
   private readonly fetch: ReturnType<typeof createNodeFetch>;
@@ -20,7 +31,7 @@ export class OpenAICompatibleProvider implements Provider {
   constructor(private readonly config: OpenAICompatibleModelConfig) {
     const apiKey = config.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
-    this.fetch = createNodeFetch({ idleTimeoutMs: config.streamIdleTimeoutMs ?? config.timeoutMs });
+    this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
     this.client = new OpenAI({
       apiKey,
       baseURL: config.baseURL,
@@ -46,40 +57,43 @@ export class OpenAICompatibleProvider implements Provider {
     this.fetch.close();
   }
 
-  async generate(request: ChatRequest, options: CallOptions): Promise<ChatCompletion> {
+  async generate(call: ModelCall, options: CallOptions): Promise<Generation> {
+    const body = encodeChatRequest(call, { model: this.config.model, stream: false });
     try {
-      const body = { ...request, stream: false } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-      delete (body as { stream_options?: unknown }).stream_options;
-      const res = await this.client.chat.completions.create(body, { signal: options.signal });
-      return res as unknown as ChatCompletion;
+      const res: unknown = await this.client.chat.completions.create(body as never, { signal: options.signal });
+      return decodeChatCompletion(res);
     } catch (err) {
       throw this.mapError(err);
     }
   }
 
-  /**
-   * Always asks the upstream for a final usage chunk so token metrics work; the
-   * route drops it again when the client did not ask for `include_usage`.
-   */
-  async *stream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatCompletionChunk> {
-    const body = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+  async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
+    const body: Body = encodeChatRequest(call, { model: this.config.model, stream: true });
+    const link = linkedAbort(options.signal);
     try {
-      const stream = await this.client.chat.completions.create(body as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming, {
-        signal: options.signal,
-      });
-      for await (const chunk of stream) yield chunk as unknown as ChatCompletionChunk;
+      const chunks = await this.client.chat.completions.create(body as never, { signal: link.controller.signal });
+      const decoder = new ChatStreamDecoder();
+      const idleMs = this.config.streamIdleTimeoutMs ?? this.config.timeoutMs;
+      for await (const chunk of withIdleTimeout(chunks as unknown as AsyncIterable<unknown>, { idleMs, onStall: (e) => link.controller.abort(e) })) {
+        yield* decoder.push(chunk);
+      }
+      yield* decoder.end();
     } catch (err) {
-      throw this.mapError(err);
+      throw this.mapError(link.controller.signal.aborted && !options.signal.aborted ? link.controller.signal.reason : err);
+    } finally {
+      link.dispose();
     }
   }
 
   private mapError(err: unknown): Error {
     if (err instanceof ProviderError) return err;
     if (err instanceof APIUserAbortError) return err;
+    if (err instanceof UpstreamFormatError) return new ProviderError(err.message, 502, "upstream_malformed");
     if (err instanceof APIConnectionTimeoutError) {
       return new ProviderError(`Upstream timed out after ${this.config.timeoutMs} ms`, 504, "upstream_timeout");
     }
     if (err instanceof APIError) {
+      if (err.cause instanceof ProviderError) return err.cause;
       const upstreamMsg = sanitize(extractMessage(err), this.secrets);
       const status = err.status;
       if (status === undefined) return new ProviderError(`Upstream connection failed: ${upstreamMsg}`, 502, "upstream_unreachable");
@@ -94,6 +108,8 @@ export class OpenAICompatibleProvider implements Provider {
     }
     const e = err as Error;
     if (e?.name === "AbortError") return e;
+    // A body that is not JSON at all (an HTML error page with status 200) fails in the SDK's parser.
+    if (e instanceof SyntaxError) return new ProviderError(`Upstream sent a malformed answer: ${sanitize(e.message, this.secrets)}`, 502, "upstream_malformed");
     return new ProviderError(`Upstream failed: ${sanitize(e?.message ?? String(err), this.secrets)}`, 502, "upstream_error");
   }
 }

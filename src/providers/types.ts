@@ -1,23 +1,29 @@
 /**
- * One small interface every backend implements, after the AI SDK's
- * LanguageModel (`doGenerate` / `doStream`). Mitigations wrap these two calls;
- * they never talk to a backend directly.
+ * One small interface every backend implements, after the AI SDK's LanguageModel
+ * (`doGenerate` / `doStream`): a provider-neutral `ModelCall` in, parts out.
+ * Mitigations wrap these two calls; they never talk to a backend directly.
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../api/schema.js";
+import type { Generation, ModelCall, StreamPart, WireApi } from "../core/parts.js";
 
 export interface CallOptions {
   /** Aborted when the client goes away or the request times out; providers must stop work. */
   signal: AbortSignal;
   requestId: string;
-  /** Name of a LoRA adapter configured on a local model; ignored by remote providers. */
-  adapter?: string | undefined;
+}
+
+export interface ProviderCapabilities {
+  /** Owns the decoding loop, so the constrain mitigation can restrict what it generates. */
+  constrain: boolean;
 }
 
 export interface Provider {
   readonly kind: string;
-  /** `request.model` is already the provider's own model id, not the gateway's public name. */
-  generate(request: ChatRequest, options: CallOptions): Promise<ChatCompletion>;
-  stream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatCompletionChunk>;
+  /** The wire API the upstream speaks (codecs pass unknown fields through when it matches the client's); none for local models. */
+  readonly api: WireApi | undefined;
+  readonly capabilities: ProviderCapabilities;
+  generate(call: ModelCall, options: CallOptions): Promise<Generation>;
+  /** Parts in order; every start has its end and `finish` comes last. A failure mid-stream throws. */
+  stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart>;
   /** Loads weights or checks reachability; `/readyz` reports the result. */
   init(): Promise<void>;
   ready(): boolean;
@@ -26,8 +32,8 @@ export interface Provider {
 
 /**
  * Thrown by providers for failures the client should see with a specific status
- * (queue full → 429, upstream 5xx → 502, upstream timeout → 504). Messages must
- * already be sanitised: no keys, no upstream URLs with credentials.
+ * (queue full → 429, upstream 5xx or malformed answer → 502, upstream timeout → 504).
+ * Messages must already be sanitised: no keys, no upstream URLs with credentials.
  */
 export class ProviderError extends Error {
   constructor(

@@ -11,7 +11,7 @@ import type { GatewayState } from "../state/index.js";
 import type { PackageChecker } from "../packages/types.js";
 import type { Retriever } from "../rag/types.js";
 import { bearerAuth } from "./auth.js";
-import { createChatService, type MitigationsFor, type ProfilePipeline } from "./chat-service.js";
+import { createGatewayService, type MitigationsFor, type ProfilePipeline } from "./service.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
@@ -56,13 +56,13 @@ export function createApp(services: GatewayServices): Express {
   app.use(bearerAuth(config.server.apiKeys));
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
   app.use(modelsRouter(config));
-  const chat = createChatService({
+  const service = createGatewayService({
     config,
     providers: services.providers,
     pipeline: services.pipeline,
     mitigationsFor: services.mitigationsFor,
   });
-  app.post("/v1/chat/completions", chatCompletions(chat));
+  app.post("/v1/chat/completions", chatCompletions(service));
   if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);

@@ -8,7 +8,7 @@ import type { RequestHandler } from "express";
 import { metrics } from "../metrics/index.js";
 import { newRequestId } from "../util/ids.js";
 import type { Logger } from "../util/log.js";
-import type { ChatRun } from "./chat-service.js";
+import type { GatewayRun } from "./service.js";
 
 const CLIENT_CLOSED = 499;
 
@@ -36,11 +36,11 @@ export function requestContext(logger: Logger): RequestHandler {
       const status = finished ? res.statusCode : CLIENT_CLOSED;
       const route = (res.locals.route as string | undefined) ?? "unmatched";
       const model = (res.locals.model as string | undefined) ?? "";
-      const run = res.locals.run as ChatRun | undefined;
+      const run = res.locals.run as GatewayRun | undefined;
       metrics.requests.inc({ model, route, status: String(status) });
       if (run) {
         const upstream = run.providerSeconds();
-        metrics.requestDuration.observe({ model, route, stream: String(run.params.stream === true) }, seconds);
+        metrics.requestDuration.observe({ model, route, stream: String(res.locals.stream === true) }, seconds);
         metrics.upstreamLatency.observe({ model, provider: run.provider.kind }, upstream);
         metrics.overhead.observe({ model, route }, Math.max(0, seconds - upstream));
       }
@@ -52,7 +52,7 @@ export function requestContext(logger: Logger): RequestHandler {
           status,
           durationMs: Math.round(seconds * 1e4) / 10,
           ...(model ? { model } : {}),
-          ...(run ? { profile: run.ctx.profile, upstreamMs: Math.round(run.providerSeconds() * 1e4) / 10 } : {}),
+          ...(run ? { profile: run.profile, upstreamMs: Math.round(run.providerSeconds() * 1e4) / 10 } : {}),
           ...(res.locals.errorCode ? { error: res.locals.errorCode } : {}),
         });
       }

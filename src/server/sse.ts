@@ -1,16 +1,17 @@
 /**
- * Server-sent events in OpenAI's byte format: `data: {json}\n\n` per chunk, then
- * `data: [DONE]\n\n`. Writes wait for 'drain' when the socket buffer is full, so a
- * slow client slows the producer instead of growing memory.
+ * Server-sent events for every streaming API. A codec turns each part into SSE frames
+ * (`data: {json}` for chat, `event: x` + `data:` for the typed APIs). Writes wait for
+ * 'drain' when the socket buffer is full, so a slow client slows the producer instead
+ * of growing memory; a client that leaves stops the producer (and so the upstream).
  */
 import { once } from "node:events";
 import type { Response } from "express";
-import type { ChatCompletionChunk, Usage } from "../api/schema.js";
+import type { Usage } from "../core/parts.js";
 import { metrics } from "../metrics/index.js";
+import type { OutPart, StreamWriter } from "../codecs/types.js";
 import { toApiError } from "./errors.js";
 
 export interface SseOptions {
-  includeUsage: boolean;
   headers: () => Record<string, string>;
   onFirstContent?: () => void;
   onUsage?: (usage: Usage) => void;
@@ -19,12 +20,12 @@ export interface SseOptions {
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
 
 /**
- * Awaits the first chunk before sending headers, so failures that happen before
- * any output (queue full, upstream 5xx) still get their real status code.
+ * Awaits the first part before sending headers, so failures that happen before any
+ * output (queue full, upstream 5xx) still get their real status code.
  */
-export async function pipeSse(res: Response, chunks: AsyncIterable<ChatCompletionChunk>, options: SseOptions): Promise<void> {
-  const it = chunks[Symbol.asyncIterator]();
-  let first: IteratorResult<ChatCompletionChunk>;
+export async function pipeSse(res: Response, parts: AsyncIterable<OutPart>, writer: StreamWriter, options: SseOptions): Promise<void> {
+  const it = parts[Symbol.asyncIterator]();
+  let first: IteratorResult<OutPart>;
   try {
     first = await it.next();
   } catch (err) {
@@ -37,37 +38,24 @@ export async function pipeSse(res: Response, chunks: AsyncIterable<ChatCompletio
   let sawContent = false;
   try {
     for (let r = first; !r.done; r = await it.next()) {
-      const chunk = prepare(r.value, options);
-      if (!chunk) continue;
-      if (!sawContent && hasContent(chunk)) {
+      const part = r.value;
+      if (!sawContent && (part.type === "text-delta" || part.type === "tool-call-start" || part.type === "reasoning-delta")) {
         sawContent = true;
         options.onFirstContent?.();
       }
-      if (!(await write(res, `data: ${JSON.stringify(chunk)}\n\n`))) return void (await it.return?.());
+      if (part.type === "finish" && part.usage) options.onUsage?.(part.usage);
+      for (const frame of writer.frames(part)) {
+        if (!(await write(res, frame))) return void (await it.return?.());
+      }
     }
-    res.end("data: [DONE]\n\n");
+    res.end(writer.end().join(""));
   } catch (err) {
     if (res.destroyed) return;
-    // Headers are gone; OpenAI's clients read an `error` event and raise it.
-    res.end(`data: ${JSON.stringify(toApiError(err).body())}\n\n`);
+    // Headers are gone: the API's error event, and no end marker, so a cut answer never looks complete.
+    const apiError = toApiError(err);
+    res.locals.errorCode = apiError.options.code;
+    res.end(writer.error(apiError).join(""));
   }
-}
-
-/** Records usage and strips it when the client did not ask for `include_usage`. */
-function prepare(chunk: ChatCompletionChunk, options: SseOptions): ChatCompletionChunk | undefined {
-  if (!chunk.usage) return chunk;
-  options.onUsage?.(chunk.usage);
-  if (options.includeUsage) return chunk;
-  const { usage: _usage, ...rest } = chunk;
-  // A usage-only chunk has nothing else to say; a chunk with extra fields (e.g. a slopguard report) stays.
-  if (rest.choices.length === 0 && Object.keys(rest).every((k) => STANDARD_KEYS.has(k))) return undefined;
-  return rest as ChatCompletionChunk;
-}
-
-const STANDARD_KEYS = new Set(["id", "object", "created", "model", "choices", "system_fingerprint", "service_tier", "obfuscation"]);
-
-function hasContent(chunk: ChatCompletionChunk): boolean {
-  return chunk.choices.some((c) => (c.delta.content ?? "") !== "" || (c.delta.tool_calls?.length ?? 0) > 0);
 }
 
 async function write(res: Response, data: string): Promise<boolean> {

@@ -24,3 +24,7 @@ export function newRequestId(): string {
 export function newCompletionId(): string {
   return `chatcmpl-${random(12).toString("base64url")}`;
 }
+
+export function newToolCallId(): string {
+  return `call_${random(12).toString("base64url")}`;
+}

@@ -6,6 +6,8 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeChatRequest } from "../../src/codecs/chat/request.js";
+import { textOf } from "../../src/core/stream.js";
 import { repoRoot, startGateway, testbedModel, type TestGateway } from "../helpers/gateway.js";
 
 const LISTING_SYSTEM =
@@ -15,6 +17,8 @@ const listing = (task: string) => [
   { role: "system" as const, content: LISTING_SYSTEM },
   { role: "user" as const, content: `Which Python packages would be useful in solving the following coding problem: ${task}` },
 ];
+/** The same prompt as a provider-neutral call, as the chat codec decodes it. */
+const listingCall = (task: string) => decodeChatRequest({ model: "testbed", messages: listing(task) }).call;
 /**
  * Forces the byte token "a" (id 103): generation runs to max_tokens, deterministically
  * long. (node-llama-cpp ignores biases on end-of-generation tokens, so banning EOS does not work.)
@@ -126,12 +130,12 @@ describe("local provider with a LoRA adapter", () => {
       const provider = lgw.services.providers.get("testbed")!;
       expect(provider.ready()).toBe(true);
       const r = await provider.generate(
-        { model: "testbed", messages: listing("Parse YAML files."), temperature: 0, max_tokens: 32 },
-        { signal: new AbortController().signal, requestId: "t", adapter: "lora" },
+        { ...listingCall("Parse YAML files."), temperature: 0, maxOutputTokens: 32, adapter: "lora" },
+        { signal: new AbortController().signal, requestId: "t" },
       );
-      expect(r.choices[0]!.message.content).toBeTruthy();
+      expect(textOf(r.content)).toBeTruthy();
       await expect(
-        provider.generate({ model: "testbed", messages: listing("x"), max_tokens: 4 }, { signal: new AbortController().signal, requestId: "t", adapter: "missing" }),
+        provider.generate({ ...listingCall("x"), maxOutputTokens: 4, adapter: "missing" }, { signal: new AbortController().signal, requestId: "t" }),
       ).rejects.toMatchObject({ status: 400, code: "adapter_not_found" });
     } finally {
       await lgw.close();

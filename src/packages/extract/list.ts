@@ -21,7 +21,7 @@ function itemName(raw: string): string | undefined {
   return token && NAME.test(token) && token.length <= 214 ? token : undefined;
 }
 
-function lineItems(line: string): string[] | undefined {
+export function lineItems(line: string): string[] | undefined {
   const bullet = BULLET.exec(line);
   if (bullet) {
     const head = GLOSS.exec(bullet[1]!.replace(/\*\*/g, "").trim());

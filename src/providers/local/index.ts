@@ -3,16 +3,18 @@
  * each adapter set (the base model, and each configured LoRA) gets its own context
  * with `sequences` parallel sequences, shared through a bounded queue (pool.ts).
  */
-import { getLlama, JinjaTemplateChatWrapper, LlamaChat, TokenBias, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, FinishReason } from "../../api/schema.js";
+import { getLlama, JinjaTemplateChatWrapper, LlamaChat, TokenBias, type ChatWrapper, type Llama, type LlamaContext, type LlamaJsonSchemaGrammar, type LlamaModel } from "node-llama-cpp";
+import type { Generation, ModelCall, StreamPart } from "../../core/parts.js";
+import { collectStream } from "../../core/stream.js";
 import type { LocalModelConfig } from "../../config/schema.js";
 import { metrics } from "../../metrics/index.js";
-import { AsyncQueue } from "../../util/async-queue.js";
 import { newCompletionId } from "../../util/ids.js";
 import type { Logger } from "../../util/log.js";
 import { ProviderError, type CallOptions, type Provider } from "../types.js";
+import { generateParts } from "./generate.js";
 import { toChatHistory } from "./messages.js";
 import { Pool } from "./pool.js";
+import { forcedCallSchema } from "./tools.js";
 
 const BASE = "";
 const llamas = new Map<string, Promise<Llama>>();
@@ -34,6 +36,8 @@ interface Slot {
 
 export class LocalProvider implements Provider {
   readonly kind = "local";
+  readonly api = undefined;
+  readonly capabilities = { constrain: false };
   private model: LlamaModel | undefined;
   private readonly contexts: LlamaContext[] = [];
   private readonly pools = new Map<string, Pool<Slot>>();
@@ -114,112 +118,64 @@ export class LocalProvider implements Provider {
     return pool;
   }
 
-  async generate(request: ChatRequest, options: CallOptions): Promise<ChatCompletion> {
-    let content = "";
-    let finish: FinishReason = "stop";
-    let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    for await (const event of this.run(request, options)) {
-      if (event.type === "text") content += event.text;
-      else ({ finish, usage } = event);
-    }
-    return {
-      id: newCompletionId(),
-      object: "chat.completion",
-      created: Math.floor(Date.now() / 1000),
-      model: request.model,
-      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish, logprobs: null }],
-      usage,
-    };
-  }
-
-  async *stream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatCompletionChunk> {
-    const id = newCompletionId();
-    const created = Math.floor(Date.now() / 1000);
-    const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: FinishReason | null): ChatCompletionChunk => ({
-      id,
-      object: "chat.completion.chunk",
-      created,
-      model: request.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    });
-    let first = true;
-    for await (const event of this.run(request, options)) {
-      if (event.type === "text") {
-        yield chunk(first ? { role: "assistant", content: event.text } : { content: event.text }, null);
-        first = false;
-        continue;
-      }
-      if (first) yield chunk({ role: "assistant", content: "" }, null);
-      yield chunk({}, event.finish);
-      yield { id, object: "chat.completion.chunk", created, model: request.model, choices: [], usage: event.usage };
-    }
+  async generate(call: ModelCall, options: CallOptions): Promise<Generation> {
+    const { generation } = await collectStream(this.stream(call, options));
+    return { ...generation, response: { ...generation.response, model: this.config.name } };
   }
 
   /** Generates on a pooled sequence; stops when the caller's signal aborts or the consumer stops reading. */
-  private async *run(request: ChatRequest, options: CallOptions) {
-    const pool = this.pool(options.adapter);
+  async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
+    const pool = this.pool(call.adapter);
     // Build everything that can throw before taking a sequence, so errors never leak one.
-    const history = toChatHistory(request.messages);
-    const sampling = this.sampling(request);
+    const history = toChatHistory(call);
+    const sampling = this.sampling(call);
+    const forced = await this.forcedGrammar(call);
     const slot = await pool.acquire(options.signal);
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(options.signal.reason);
-    options.signal.addEventListener("abort", onAbort, { once: true });
-    const events = new AsyncQueue<{ type: "text"; text: string }>();
-    let completionTokens = 0;
-    const done = slot.chat
-      .generateResponse(history, {
-        ...sampling,
-        signal: stop.signal,
-        stopOnAbortSignal: false,
-        onTextChunk: (text) => events.push({ type: "text", text }),
-        onToken: (tokens) => void (completionTokens += tokens.length),
-      })
-      .then(
-        (res) => {
-          events.end();
-          return res;
-        },
-        (err: unknown) => {
-          events.end(err);
-          throw err;
-        },
-      );
-    done.catch(() => undefined);
     try {
-      yield* events;
-      const res = await done;
-      const promptTokens = this.countPrompt(slot, history);
-      const finish: FinishReason = res.metadata.stopReason === "maxTokens" ? "length" : "stop";
-      yield { type: "end" as const, finish, usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } };
+      yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
+      yield* generateParts({
+        chat: slot.chat, history, call, sampling, forced, signal: options.signal,
+        countPrompt: () => this.countPrompt(slot, history),
+      });
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason ?? err;
       throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
     } finally {
-      // The consumer may stop early (client gone): stop generating before freeing the sequence.
-      stop.abort(new Error("consumer stopped"));
-      await done.catch(() => undefined);
-      options.signal.removeEventListener("abort", onAbort);
       pool.release(slot);
     }
   }
 
-  private sampling(request: ChatRequest) {
-    const stopList = request.stop == null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop];
+  /** `tool_choice: required` or a named tool: a grammar over the tools' argument schemas. */
+  private async forcedGrammar(call: ModelCall): Promise<LlamaJsonSchemaGrammar<never> | undefined> {
+    const choice = call.toolChoice;
+    if (!call.tools?.some((t) => t.kind === "function") || choice === undefined || choice === "auto" || choice === "none") return undefined;
+    const only = typeof choice === "object" ? choice.name : undefined;
+    if (only && !call.tools.some((t) => t.kind === "function" && t.name === only)) {
+      throw new ProviderError(`tool_choice names '${only}', which is not among the request's function tools`, 400, "invalid_tool_choice");
+    }
+    const llama = await llamaFor(this.config.gpu);
+    try {
+      return (await llama.createGrammarForJsonSchema(forcedCallSchema(call.tools, only) as never)) as LlamaJsonSchemaGrammar<never>;
+    } catch (err) {
+      throw new ProviderError(`The tools' argument schemas cannot be turned into a grammar: ${(err as Error).message}`, 400, "unsupported_tool_schema");
+    }
+  }
+
+  private sampling(call: ModelCall) {
     return {
-      maxTokens: request.max_completion_tokens ?? request.max_tokens ?? this.config.contextSize,
-      ...(request.temperature != null ? { temperature: request.temperature } : {}),
-      ...(request.top_p != null ? { topP: request.top_p } : {}),
-      ...(request.top_k != null ? { topK: request.top_k } : {}),
-      ...(request.seed != null ? { seed: request.seed } : {}),
-      ...(stopList.length ? { customStopTriggers: stopList } : {}),
-      ...this.tokenBias(request),
+      maxTokens: call.maxOutputTokens ?? this.config.contextSize,
+      ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+      ...(call.topP !== undefined ? { topP: call.topP } : {}),
+      ...(call.topK !== undefined ? { topK: call.topK } : {}),
+      ...(call.seed !== undefined ? { seed: call.seed } : {}),
+      ...(call.stop?.length ? { customStopTriggers: call.stop } : {}),
+      ...this.tokenBias(call),
     };
   }
 
   /** OpenAI's `logit_bias` ({token id: -100..100}); -100 bans the token as OpenAI documents. */
-  private tokenBias(request: ChatRequest): { tokenBias?: TokenBias } {
-    const raw = (request as { logit_bias?: unknown }).logit_bias;
+  private tokenBias(call: ModelCall): { tokenBias?: TokenBias } {
+    const raw = call.native?.extra.logit_bias;
     if (!raw || typeof raw !== "object") return {};
     const bias = new TokenBias(this.model!.tokenizer);
     for (const [id, v] of Object.entries(raw as Record<string, unknown>)) {

@@ -1,12 +1,13 @@
 import type { RequestHandler } from "express";
-import { ChatRequestSchema, type Usage } from "../../api/schema.js";
-import { metrics } from "../../metrics/index.js";
+import { ChatRequestSchema, chatStreamWriter, decodeChatRequest, encodeChatCompletion } from "../../codecs/chat/index.js";
+import { newCompletionId } from "../../util/ids.js";
 import { ApiError, fromZod } from "../errors.js";
-import { ECOSYSTEM_HEADER, PROFILE_HEADER, type ChatService } from "../chat-service.js";
+import { ECOSYSTEM_HEADER, PROFILE_HEADER, type GatewayService } from "../service.js";
 import { pipeSse } from "../sse.js";
+import { usageRecorder } from "./usage.js";
 
-/** POST /v1/chat/completions: parse, hand to the chat service, write JSON or SSE. */
-export function chatCompletions(chat: ChatService): RequestHandler {
+/** POST /v1/chat/completions: parse, decode to a call, run it, encode JSON or SSE. */
+export function chatCompletions(service: GatewayService): RequestHandler {
   return async (req, res) => {
     res.locals.route = "/v1/chat/completions";
     if (req.body === undefined || typeof req.body !== "object" || Array.isArray(req.body)) {
@@ -14,10 +15,11 @@ export function chatCompletions(chat: ChatService): RequestHandler {
     }
     const parsed = ChatRequestSchema.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
-    const request = parsed.data;
-    res.locals.model = request.model;
-    const run = chat.start({
-      request,
+    const decoded = decodeChatRequest(parsed.data);
+    const run = service.start({
+      model: decoded.model,
+      call: decoded.call,
+      api: "chat",
       requestId: res.locals.requestId,
       signal: res.locals.signal,
       profileHeader: req.get(PROFILE_HEADER),
@@ -25,23 +27,19 @@ export function chatCompletions(chat: ChatService): RequestHandler {
     });
     res.locals.model = run.model.name;
     res.locals.run = run;
-    const recordUsage = (u: Usage) => {
-      res.locals.usage = u; // charged to the key's tokens-per-minute budget (rate-limit.ts)
-      metrics.inputTokens.inc({ model: run.model.name }, u.prompt_tokens);
-      metrics.outputTokens.inc({ model: run.model.name }, u.completion_tokens);
-    };
-    if (request.stream) {
-      const t0 = res.locals.startedAt as number;
-      await pipeSse(res, run.wrapped.stream(run.params), {
-        includeUsage: request.stream_options?.include_usage === true,
-        headers: () => ({ "x-request-id": res.locals.requestId, ...run.ctx.responseHeaders }),
-        onFirstContent: () => metrics.timeToFirstToken.observe({ model: run.model.name }, (performance.now() - t0) / 1000),
-        onUsage: recordUsage,
+    const recordUsage = usageRecorder(res, run.model.name);
+    const meta = { id: newCompletionId(), model: run.model.name, created: Math.floor(Date.now() / 1000) };
+    res.locals.stream = decoded.stream;
+    if (decoded.stream) {
+      await pipeSse(res, run.stream(), chatStreamWriter({ ...meta, includeUsage: decoded.includeUsage }), {
+        headers: run.headers,
+        onFirstContent: recordUsage.firstContent,
+        onUsage: recordUsage.usage,
       });
       return;
     }
-    const completion = await run.wrapped.generate(run.params);
-    if (completion.usage) recordUsage(completion.usage);
-    res.set(run.ctx.responseHeaders).json(completion);
+    const out = await run.generate();
+    if (out.generation.usage) recordUsage.usage(out.generation.usage);
+    res.set(out.headers).json(encodeChatCompletion(out.generation, { ...meta, id: out.generation.response.id ?? meta.id, extra: { slopguard: out.report } }));
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import type { Config, ModelConfig } from "../../config/schema.js";
 import { ApiError } from "../errors.js";
-import { splitModelName } from "../chat-service.js";
+import { splitModelName } from "../service.js";
 
 const CREATED = Math.floor(Date.now() / 1000);
 

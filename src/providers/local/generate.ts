@@ -1,0 +1,145 @@
+/**
+ * One generation on a context sequence, as stream parts. Three modes:
+ * - plain chat;
+ * - function calling (tools, `tool_choice: auto`): node-llama-cpp's chat wrapper shows
+ *   the functions to the model and detects its calls; each call is released whole when
+ *   its parameters are complete (agents act only on complete calls);
+ * - a forced call (`tool_choice: required` or a named tool): a JSON-schema grammar makes
+ *   any model write `{"name", "arguments"}`, which becomes one tool call.
+ */
+import type { ChatHistoryItem, LlamaChat, LlamaJsonSchemaGrammar, Token, TokenBias } from "node-llama-cpp";
+import type { FinishReason, ModelCall, StreamPart } from "../../core/parts.js";
+import { AsyncQueue } from "../../util/async-queue.js";
+import { newToolCallId } from "../../util/ids.js";
+import { toFunctions, withoutNulls } from "./tools.js";
+
+export interface GenerateArgs {
+  chat: LlamaChat;
+  history: ChatHistoryItem[];
+  call: ModelCall;
+  sampling: Record<string, unknown> & { tokenBias?: TokenBias };
+  /** Set when the call forces a tool: the grammar of `{"name", "arguments"}`. */
+  forced?: LlamaJsonSchemaGrammar<never> | undefined;
+  signal: AbortSignal;
+  countPrompt: () => number;
+}
+
+/** Runs the generation and yields its parts; stops generating when the consumer stops reading. */
+export async function* generateParts(args: GenerateArgs): AsyncGenerator<StreamPart> {
+  const { chat, history, call, forced } = args;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(args.signal.reason);
+  args.signal.addEventListener("abort", onAbort, { once: true });
+  const parts = new AsyncQueue<StreamPart>();
+  const emit = new Emitter(parts);
+  let completionTokens = 0;
+  let forcedText = "";
+  const calls = new Map<number, { name: string; params: string }>();
+  const functions = forced || call.toolChoice === "none" ? undefined : toFunctions(call.tools);
+  type Options = NonNullable<Parameters<LlamaChat["generateResponse"]>[1]>;
+  const options = {
+      ...args.sampling,
+      signal: stop.signal,
+      stopOnAbortSignal: false,
+      ...(forced ? { grammar: forced } : functions ? { functions } : {}),
+      onResponseChunk: (chunk) => {
+        if (forced) forcedText += chunk.text;
+        else if (chunk.type === "segment") emit.reasoning(chunk.text);
+        else emit.text(chunk.text);
+      },
+      onToken: (tokens: Token[]) => void (completionTokens += tokens.length),
+      ...(functions
+        ? {
+            onFunctionCallParamsChunk: (c: { callIndex: number; functionName: string; paramsChunk: string; done: boolean }) => {
+              const open = calls.get(c.callIndex) ?? { name: c.functionName, params: "" };
+              open.params += c.paramsChunk;
+              calls.set(c.callIndex, open);
+              if (c.done) emit.toolCall(open.name, cleanParams(open.params));
+            },
+          }
+        : {}),
+    } as Options;
+  const done = chat
+    .generateResponse(history, options)
+    .then(
+      (res) => {
+        if (forced) {
+          const doc = forced.parse(forcedText) as unknown as { name: string; arguments: unknown };
+          emit.toolCall(doc.name, JSON.stringify(withoutNulls(doc.arguments ?? {})));
+        }
+        const promptTokens = args.countPrompt();
+        const finishReason: FinishReason = forced || res.metadata.stopReason === "functionCalls" ? "tool-calls" : res.metadata.stopReason === "maxTokens" ? "length" : "stop";
+        emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens });
+        parts.end();
+      },
+      (err: unknown) => parts.end(err),
+    );
+  try {
+    yield* parts;
+    await done;
+  } finally {
+    // The consumer may stop early (client gone): stop generating before the sequence is freed.
+    stop.abort(new Error("consumer stopped"));
+    await done.catch(() => undefined);
+    args.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Parameters as JSON without the nulls that stand for left-out optional properties. */
+function cleanParams(raw: string): string {
+  try {
+    return JSON.stringify(withoutNulls(JSON.parse(raw)));
+  } catch {
+    return raw;
+  }
+}
+
+/** Turns callbacks into well-formed parts: every start has its end, text and reasoning close before a call. */
+class Emitter {
+  private open: "text" | "reasoning" | undefined;
+  private n = 0;
+
+  constructor(private readonly out: AsyncQueue<StreamPart>) {}
+
+  text(delta: string): void {
+    this.delta("text", delta);
+  }
+
+  reasoning(delta: string): void {
+    this.delta("reasoning", delta);
+  }
+
+  private delta(kind: "text" | "reasoning", delta: string): void {
+    if (!delta) return;
+    if (this.open !== kind) {
+      this.close();
+      this.open = kind;
+      this.out.push(kind === "text" ? { type: "text-start", id: this.id() } : { type: "reasoning-start", id: this.id() });
+    }
+    this.out.push(kind === "text" ? { type: "text-delta", id: this.id(), delta } : { type: "reasoning-delta", id: this.id(), delta });
+  }
+
+  private id(): string {
+    return `${this.open}-${this.n}`;
+  }
+
+  private close(): void {
+    if (!this.open) return;
+    this.out.push(this.open === "text" ? { type: "text-end", id: this.id() } : { type: "reasoning-end", id: this.id() });
+    this.open = undefined;
+    this.n++;
+  }
+
+  toolCall(name: string, input: string): void {
+    this.close();
+    const id = newToolCallId();
+    this.out.push({ type: "tool-call-start", id, name, kind: "function" });
+    this.out.push({ type: "tool-call-delta", id, delta: input });
+    this.out.push({ type: "tool-call-end", id });
+  }
+
+  finish(finishReason: FinishReason, usage: { inputTokens: number; outputTokens: number; totalTokens: number }): void {
+    this.close();
+    this.out.push({ type: "finish", finishReason, usage });
+  }
+}
