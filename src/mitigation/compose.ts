@@ -2,9 +2,9 @@
  * Composes mitigations like an onion: the first one transforms the call first and
  * sees the answer last; the last one sits next to the model. Each layer turns its
  * module's outcome into a record, timed as the time the module itself added (the
- * time spent in the layers inside is subtracted), and hands the records outwards:
- * with the answer for `generate`, as record parts after the answer's own parts for
- * `stream`.
+ * time spent in the layers inside is subtracted), and hands the records outwards, in
+ * the order the modules acted: with the answer for `generate`, as record parts in the
+ * stream for `stream` (a transform's record before the answer, a wrapper's after it).
  */
 import type { Generation, ModelCall, StreamPart } from "../core/parts.js";
 import type { Answer, DoGenerate, DoStream, GuardPart, Mitigation, MitigationContext, MitigationRecord, MitigationVerdict, Outcome } from "./types.js";
@@ -49,8 +49,9 @@ function generateLayer(m: Mitigation, inner: DoGenerate, ctx: MitigationContext)
   return async (call) => {
     const pre = await transform(m, call, ctx);
     if (!m.wrapGenerate) {
+      // A module that only transforms the call acted before the layers inside: its record comes first.
       const a = await inner(pre.call);
-      return pre.outcome ? { generation: a.generation, records: [...a.records, record(m, [pre.outcome], pre.ms)] } : a;
+      return pre.outcome ? { generation: a.generation, records: [record(m, [pre.outcome], pre.ms), ...a.records] } : a;
     }
     const answers: Answer[] = [];
     let innerMs = 0;
@@ -78,8 +79,8 @@ function streamLayer(m: Mitigation, inner: DoStream, ctx: MitigationContext): Do
     (async function* (): AsyncGenerator<GuardPart> {
       const pre = await transform(m, call, ctx);
       if (!m.wrapStream) {
-        yield* inner(pre.call);
         if (pre.outcome) yield { type: "record", record: record(m, [pre.outcome], pre.ms) };
+        yield* inner(pre.call);
         return;
       }
       const clock = { innerMs: 0 };

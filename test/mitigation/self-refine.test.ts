@@ -67,7 +67,7 @@ describe("self-refine: registry detection", () => {
       expect(last.at(-1)).toEqual({ role: "user", content: `The package ${FAKE(`r${k - 1}`)} does not exist. Rewrite your answer without it.` });
       expect(last.at(-2).content).toBe(codeAnswer(["requests", FAKE(`r${k - 1}`)]));
       expect(r.data.per_round.map((x: any) => x.dropped)).toEqual(Array.from({ length: k }, (_, i) => [FAKE(`r${i}`)]));
-      expect(r.data.tokens.total_tokens).toBeGreaterThan(0);
+      expect(r.data.tokens.totalTokens).toBeGreaterThan(0);
     });
   }
 

@@ -58,6 +58,7 @@ export async function* guard(args: {
   let heldPieces = 0;
   let firstIn: number | undefined;
   let firstOut: number | undefined;
+  let result: GuardResult | undefined;
 
   const release = async function* (id: string, pieces: Piece[]): AsyncGenerator<StreamPart> {
     for (const piece of pieces) {
@@ -139,13 +140,16 @@ export async function* guard(args: {
         else if (withheld.length) finishReason = "content-filter";
         yield { ...part, finishReason };
         const holdDelayMs = holdText && firstIn !== undefined && firstOut !== undefined ? firstOut - firstIn : undefined;
-        return { check, withheld, calls, heldPieces, ...(holdDelayMs !== undefined ? { holdDelayMs } : {}) };
+        // Inner modules' records follow the finish part; they travel on before this guard returns.
+        result = { check, withheld, calls, heldPieces, ...(holdDelayMs !== undefined ? { holdDelayMs } : {}) };
+        break;
       }
       default:
         yield part;
     }
   }
-  throw new Error("the answer ended without a finish part");
+  if (!result) throw new Error("the answer ended without a finish part");
+  return result;
 }
 
 function reasonOf(bad: ReadonlyArray<{ verdict: string }>): Withheld["reason"] {
