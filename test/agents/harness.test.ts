@@ -11,9 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startScriptedUpstream, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { createFakeTools, installedNames } from "./fake-tools.js";
-import { AGENTS, runAgent, shellCall, type AgentName, type AgentRun } from "./harness.js";
+import { AGENTS, runAgent, shellCall, writeFileCall, type AgentRun } from "./harness.js";
 import { installAgent } from "./install.js";
 
 const MADE_UP = "reqeusts-oauthlib2";
@@ -31,48 +31,60 @@ afterAll(async () => {
   await up?.close();
 });
 
-/** Install first; once the agent sends the tool result back, report it in text. */
-function installThenReport(turn: ModelTurn) {
-  if (turn.toolResults.length === 0) return { toolCalls: [shellCall(turn, `pip install ${MADE_UP}`)] };
-  const said = /Successfully installed \S+/.exec(turn.toolResults.at(-1)!.output)?.[0] ?? "no install output";
-  return { text: `Finished: ${said}` };
+const MANIFEST = "flask-restfull==0.3.10\narangoasync\n";
+
+/**
+ * First answer: the install, plus a requirements.txt write where the agent has a
+ * write tool (two tool calls in one answer). Once the agent sends the results
+ * back, report the install in text.
+ */
+function installThenReport(workDir: string) {
+  return (turn: ModelTurn): ModelAnswer => {
+    if (turn.toolResults.length === 0) {
+      const write = writeFileCall(turn, path.join(workDir, "requirements.txt"), MANIFEST);
+      return { toolCalls: [shellCall(turn, `pip install ${MADE_UP}`), ...(write ? [write] : [])] };
+    }
+    const said = turn.toolResults.map((t) => /Successfully installed \S+/.exec(t.output)?.[0]).find(Boolean);
+    return { text: `Finished: ${said ?? "no install output"}` };
+  };
 }
 
 function report(run: AgentRun, requests: number) {
   console.log(`[agents] ${run.agent} ${run.version}: exit ${run.exitCode} in ${run.durationMs} ms, ${requests} model requests; ${run.command.join(" ")}`);
 }
 
-async function runFresh(agent: AgentName, opts: { model?: string } = {}) {
-  const before = up.requests.length;
-  const run = await runAgent({ agent, prompt: `Install the Python package ${MADE_UP}.`, baseURL: up.baseURL, model: opts.model ?? "up", timeoutMs: RUN_TIMEOUT_MS });
-  const requests = up.requests.slice(before);
-  report(run, requests.length);
-  if (run.exitCode !== 0) console.log(run.stdout, run.stderr);
-  return { run, requests };
-}
-
 describe.each([
-  ["qwen-code", "chat"],
-  ["codex", "responses"],
-  ["claude-code", "messages"],
-] as const)("%s against the scripted upstream (%s API)", (agent, api) => {
+  ["qwen-code", "chat", ["run_shell_command", "write_file"]],
+  ["codex", "responses", ["exec_command"]],
+  ["claude-code", "messages", ["Bash", "Write"]],
+] as const)("%s against the scripted upstream (%s API)", (agent, api, calledTools) => {
   it(
-    "runs the model's shell call through the fake pip, sends the result back, and prints the final answer",
+    "runs the model's tool calls (the install through the fake pip), sends the results back, and prints the final answer",
     async () => {
-      up.setModel(installThenReport);
-      const { run, requests } = await runFresh(agent);
-      expect(run.timedOut).toBe(false);
-      expect(run.exitCode).toBe(0);
-      expect(run.installs).toEqual([expect.objectContaining({ tool: "pip", argv: ["install", MADE_UP] })]);
-      expect(installedNames(run.installs)).toEqual([MADE_UP]);
-      expect(run.stdout).toContain(`Finished: Successfully installed ${MADE_UP}`);
-      // Every request hit the agent's own API, streamed, with the shell tool on offer.
-      expect(requests.length).toBeGreaterThanOrEqual(2);
-      expect(requests.every((r) => r.api === api && r.turn?.stream === true)).toBe(true);
-      const last = requests.at(-1)!.turn!;
-      expect(last.toolResults).toHaveLength(1);
-      expect(last.toolResults[0]!.output).toContain(`Successfully installed ${MADE_UP}`);
-      expect(last.toolCalls.map((c) => c.callId)).toEqual([last.toolResults[0]!.callId]);
+      const workDir = await fs.mkdtemp(path.join(os.tmpdir(), `${agent}-work-`));
+      try {
+        up.setModel(installThenReport(workDir));
+        const before = up.requests.length;
+        const run = await runAgent({ agent, prompt: `Install the Python package ${MADE_UP}.`, baseURL: up.baseURL, model: "up", timeoutMs: RUN_TIMEOUT_MS, workDir });
+        const requests = up.requests.slice(before);
+        report(run, requests.length);
+        if (run.exitCode !== 0) console.log(run.stdout, run.stderr);
+        expect(run.timedOut).toBe(false);
+        expect(run.exitCode).toBe(0);
+        expect(run.installs).toEqual([{ tool: "pip", argv: ["install", MADE_UP], cwd: workDir }]);
+        expect(installedNames(run.installs)).toEqual([MADE_UP]);
+        expect(run.stdout).toContain(`Finished: Successfully installed ${MADE_UP}`);
+        if (calledTools.length > 1) expect(run.workFiles["requirements.txt"]).toBe(MANIFEST);
+        // Every request hit the agent's own API, streamed; the last one carries a result for each call.
+        expect(requests.length).toBeGreaterThanOrEqual(2);
+        expect(requests.every((r) => r.api === api && r.turn?.stream === true)).toBe(true);
+        const last = requests.at(-1)!.turn!;
+        expect(last.toolCalls.map((c) => c.name)).toEqual(calledTools);
+        expect(last.toolResults.map((t) => t.callId)).toEqual(last.toolCalls.map((c) => c.callId));
+        expect(last.toolResults[0]!.output).toContain(`Successfully installed ${MADE_UP}`);
+      } finally {
+        await fs.rm(workDir, { recursive: true, force: true });
+      }
     },
     RUN_TIMEOUT_MS + 30_000,
   );
@@ -89,12 +101,15 @@ describe("codex apply_patch (a custom tool call of the Responses API)", () => {
         return turn.toolResults.length === 0 ? { toolCalls: [{ name: "apply_patch", input: patch, custom: true }] } : { text: "Patched." };
       });
       // Codex declares apply_patch (as a custom tool) only for models it knows; gpt-5.5 is one.
+      const before = up.requests.length;
       const run = await runAgent({ agent: "codex", prompt: "Add flask-restfull and arangoasync to requirements.txt.", baseURL: up.baseURL, model: "gpt-5.5", timeoutMs: RUN_TIMEOUT_MS });
-      report(run, 2);
+      const requests = up.requests.slice(before);
+      report(run, requests.length);
       expect(offered).toContain("apply_patch");
       expect(run.exitCode).toBe(0);
-      expect(run.workFiles["requirements.txt"]).toBe("flask-restfull==0.3.10\narangoasync\n");
-      expect(up.requestsOf("responses").at(-1)!.turn!.toolResults[0]!.output).toContain("A requirements.txt");
+      expect(run.workFiles["requirements.txt"]).toBe(MANIFEST);
+      expect(requests.at(-1)!.turn!.toolCalls).toEqual([{ callId: expect.any(String), name: "apply_patch" }]);
+      expect(requests.at(-1)!.turn!.toolResults[0]!.output).toContain("A requirements.txt");
     },
     RUN_TIMEOUT_MS + 30_000,
   );

@@ -114,8 +114,9 @@ export const AGENTS: Record<AgentName, AgentSpec> = {
     api: "messages",
     async launch(ctx) {
       return {
-        // As root, --dangerously-skip-permissions is refused; allowing Bash by name runs it without a prompt.
-        args: ["-p", ctx.prompt, "--model", ctx.model, "--allowedTools", "Bash", "--output-format", "text", "--no-session-persistence"],
+        // As root, --dangerously-skip-permissions is refused; allowing Bash by name runs any command
+        // without a prompt, and acceptEdits lets Write/Edit change files in the work dir.
+        args: ["-p", ctx.prompt, "--model", ctx.model, "--allowedTools", "Bash", "--permission-mode", "acceptEdits", "--output-format", "text", "--no-session-persistence"],
         env: {
           // The SDK appends /v1/messages itself.
           ANTHROPIC_BASE_URL: ctx.baseURL.replace(/\/v1\/?$/, ""),
@@ -139,6 +140,8 @@ export interface AgentRunOptions {
   apiKey?: string;
   /** Kills the agent's whole process group after this long (default 120 s). */
   timeoutMs?: number;
+  /** Run in this directory (the caller creates and removes it); default: a fresh one in the run's temp dir. */
+  workDir?: string;
   /** Files to put in the work dir before the run (relative path → content). */
   files?: Record<string, string>;
   /** Keep the run's temp dir (HOME, work dir, install log) for inspection. */
@@ -261,7 +264,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRun> {
   const installed: InstalledAgent = await installAgent(spec);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `slopguard-${options.agent}-run-`));
   const home = path.join(dir, "home");
-  const workDir = path.join(dir, "work");
+  const workDir = options.workDir ?? path.join(dir, "work");
   await fs.mkdir(home, { recursive: true });
   await fs.mkdir(workDir, { recursive: true });
   for (const [rel, content] of Object.entries(options.files ?? {})) await writeFile(path.join(workDir, rel), content);
@@ -303,4 +306,16 @@ export function shellCall(turn: ModelTurn, command: string): ToolCallSpec {
   if (has("shell")) return { name: "shell", input: { command: ["bash", "-lc", command] } };
   if (has("Bash")) return { name: "Bash", input: { command, description: "Install the package" } };
   throw new Error(`no known shell tool among the offered tools: ${turn.tools.join(", ")}`);
+}
+
+/**
+ * The whole-file write tool call of the agent, when it offers one: Qwen Code's
+ * `write_file` and Claude Code's `Write`, both `{file_path, content}` with an
+ * absolute path. Codex has none (it writes files with `apply_patch`).
+ */
+export function writeFileCall(turn: ModelTurn, filePath: string, content: string): ToolCallSpec | undefined {
+  if (!path.isAbsolute(filePath)) throw new Error(`writeFileCall: the agents want an absolute path, got ${filePath}`);
+  if (turn.tools.includes("write_file")) return { name: "write_file", input: { file_path: filePath, content } };
+  if (turn.tools.includes("Write")) return { name: "Write", input: { file_path: filePath, content } };
+  return undefined;
 }

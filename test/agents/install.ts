@@ -88,34 +88,58 @@ async function versionOf(binPath: string): Promise<string> {
   }
 }
 
-/** Installs `agent` (or finds it in the cache) and returns its executable. */
-export async function installAgent(agent: AgentPackage, options: { timeoutMs?: number } = {}): Promise<InstalledAgent> {
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  const cache = agentCacheDir();
-  const target = path.join(cache, `${agent.dir}-${agent.version}`);
-  const binPath = path.join(target, "node_modules", ".bin", agent.bin);
-  if (await exists(binPath)) return { binPath, installMs: 0, version: await versionOf(binPath) };
-  await fs.mkdir(cache, { recursive: true });
-  const release = await acquire(`${target}.lock`, timeoutMs);
+export interface CachedInstall {
+  /** The final directory, e.g. `<cache>/qwen-code-0.24.4`. */
+  target: string;
+  /** The executable, relative to the directory. */
+  bin: string;
+  /** Fills a staging directory; it is renamed to `target` once its `bin` answers `--version`. */
+  install(staging: string): Promise<void>;
+  timeoutMs?: number;
+}
+
+/** Installs into `target` once, under the lock, unless it is already there. */
+export async function installOnce(spec: CachedInstall): Promise<InstalledAgent> {
+  const timeoutMs = spec.timeoutMs ?? 300_000;
+  const binPath = path.join(spec.target, spec.bin);
+  const cached = async () => ({ binPath, installMs: 0, version: await versionOf(binPath) });
+  if (await exists(binPath)) return cached();
+  await fs.mkdir(path.dirname(spec.target), { recursive: true });
+  const release = await acquire(`${spec.target}.lock`, timeoutMs);
   try {
-    if (await exists(binPath)) return { binPath, installMs: 0, version: await versionOf(binPath) };
+    if (await exists(binPath)) return await cached();
     const started = Date.now();
-    const staging = `${target}.staging-${process.pid}`;
+    const staging = `${spec.target}.staging-${process.pid}`;
     await fs.rm(staging, { recursive: true, force: true });
     await fs.mkdir(staging, { recursive: true });
     try {
-      await run("npm", ["install", "--prefix", staging, "--no-audit", "--no-fund", "--no-save", "--loglevel=error", `${agent.pkg}@${agent.version}`], {
-        timeout: timeoutMs,
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      await versionOf(path.join(staging, "node_modules", ".bin", agent.bin));
-      await fs.rename(staging, target);
+      await spec.install(staging);
+      await versionOf(path.join(staging, spec.bin));
+      await fs.rename(staging, spec.target);
     } catch (err) {
       await fs.rm(staging, { recursive: true, force: true });
-      throw new Error(`installing ${agent.pkg}@${agent.version} failed: ${(err as Error).message}`);
+      throw err;
     }
     return { binPath, installMs: Date.now() - started, version: await versionOf(binPath) };
   } finally {
     await release();
+  }
+}
+
+/** Installs `agent` from the npm registry (or finds it in the cache) and returns its executable. */
+export async function installAgent(agent: AgentPackage, options: { timeoutMs?: number } = {}): Promise<InstalledAgent> {
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const spec = `${agent.pkg}@${agent.version}`;
+  try {
+    return await installOnce({
+      target: path.join(agentCacheDir(), `${agent.dir}-${agent.version}`),
+      bin: path.join("node_modules", ".bin", agent.bin),
+      timeoutMs,
+      install: async (staging) => {
+        await run("npm", ["install", "--prefix", staging, "--no-audit", "--no-fund", "--no-save", "--loglevel=error", spec], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+      },
+    });
+  } catch (err) {
+    throw new Error(`installing ${spec} failed: ${(err as Error).message}`);
   }
 }
