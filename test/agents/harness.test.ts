@@ -7,11 +7,13 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { startBlockingProxy } from "./blocking-proxy.js";
 import { createFakeTools, installedNames } from "./fake-tools.js";
 import { AGENTS, runAgent, shellCall, writeFileCall, type AgentRun } from "./harness.js";
 import { installAgent } from "./install.js";
@@ -74,6 +76,8 @@ describe.each([
         expect(run.installs).toEqual([{ tool: "pip", argv: ["install", MADE_UP], cwd: workDir }]);
         expect(installedNames(run.installs)).toEqual([MADE_UP]);
         expect(run.stdout).toContain(`Finished: Successfully installed ${MADE_UP}`);
+        // Updates, telemetry and plugin syncs are off: the agent tried to reach nothing but the model.
+        expect(run.blockedNetwork).toEqual([]);
         if (calledTools.length > 1) expect(run.workFiles["requirements.txt"]).toBe(MANIFEST);
         // Every request hit the agent's own API, streamed; the last one carries a result for each call.
         expect(requests.length).toBeGreaterThanOrEqual(2);
@@ -115,7 +119,31 @@ describe("codex apply_patch (a custom tool call of the Responses API)", () => {
   );
 });
 
-describe("the fake package managers", () => {
+describe("harness pieces", () => {
+  it("the blocking proxy refuses tunnels and plain requests and records where they went", async () => {
+    const proxy = await startBlockingProxy();
+    try {
+      const { port } = new URL(proxy.url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, method: "CONNECT", path: "telemetry.example:443" });
+        req.on("connect", (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode!);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(403);
+      const plain = await new Promise<number>((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: "http://updates.example/latest" }, (res) => resolve(res.statusCode!)).on("error", reject);
+      });
+      expect(plain).toBe(403);
+      expect(proxy.attempts).toEqual(["telemetry.example:443", "http://updates.example/latest"]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("record pip, python -m pip and npm, even in a login shell whose /etc/profile resets PATH", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "fake-tools-"));
     try {

@@ -17,6 +17,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ModelTurn, ToolCallSpec } from "../helpers/scripted-upstream.js";
+import { startBlockingProxy } from "./blocking-proxy.js";
 import { createFakeTools, type RecordedInstall } from "./fake-tools.js";
 import { installAgent, type AgentPackage, type InstalledAgent } from "./install.js";
 
@@ -98,6 +99,11 @@ export const AGENTS: Record<AgentName, AgentSpec> = {
           `[analytics]`,
           `enabled = false`,
           ``,
+          // The plugin marketplace syncs from github.com and chatgpt.com at start.
+          `[features]`,
+          `plugins = false`,
+          `remote_plugin = false`,
+          ``,
         ].join("\n"),
       );
       return {
@@ -162,6 +168,8 @@ export interface AgentRun {
   installs: RecordedInstall[];
   /** The work dir's files after the run (relative path → content; small text files only). */
   workFiles: Record<string, string>;
+  /** Hosts (CONNECT `host:port`) or URLs the agent tried to reach through the blocking proxy. */
+  blockedNetwork: string[];
   /** The run's temp dir (removed unless `keep`). */
   dir: string;
 }
@@ -240,6 +248,8 @@ async function keepFakesFirstInLoginShells(home: string, binDir: string) {
   for (const file of [".bash_profile", ".profile", ".bashrc"]) await fs.writeFile(path.join(home, file), line);
 }
 
+const LOOPBACK = "127.0.0.1,localhost,::1";
+
 const WORK_FILES_MAX = 200;
 const WORK_FILE_BYTES = 256 * 1024;
 
@@ -275,7 +285,9 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRun> {
   await keepFakesFirstInLoginShells(home, fakes.binDir);
   const launch = await spec.launch(ctx);
   // A fresh environment, not the test runner's: no API keys or proxies of the machine leak in.
-  launch.env = { PATH: `${fakes.binDir}${path.delimiter}${systemPath}`, HOME: home, TMPDIR: os.tmpdir(), LANG: "C.UTF-8", TERM: "dumb", NO_COLOR: "1", CI: "1", ...NO_REAL_INSTALLS, ...launch.env };
+  const proxy = await startBlockingProxy();
+  const proxyEnv = { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, http_proxy: proxy.url, https_proxy: proxy.url, NO_PROXY: LOOPBACK, no_proxy: LOOPBACK };
+  launch.env = { PATH: `${fakes.binDir}${path.delimiter}${systemPath}`, HOME: home, TMPDIR: os.tmpdir(), LANG: "C.UTF-8", TERM: "dumb", NO_COLOR: "1", CI: "1", ...NO_REAL_INSTALLS, ...proxyEnv, ...launch.env };
   const started = Date.now();
   try {
     const exit = await spawnAgent(installed.binPath, launch, workDir, options.timeoutMs ?? 120_000);
@@ -287,9 +299,11 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRun> {
       durationMs: Date.now() - started,
       installs: await fakes.read(),
       workFiles: await readWorkFiles(workDir),
+      blockedNetwork: [...proxy.attempts],
       dir,
     };
   } finally {
+    await proxy.close();
     if (!options.keep) await fs.rm(dir, { recursive: true, force: true });
   }
 }
