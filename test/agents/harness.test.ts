@@ -56,10 +56,11 @@ function report(run: AgentRun, requests: number) {
 }
 
 describe.each([
-  ["qwen-code", "chat", ["run_shell_command", "write_file"]],
-  ["codex", "responses", ["exec_command"]],
-  ["claude-code", "messages", ["Bash", "Write"]],
-] as const)("%s against the scripted upstream (%s API)", (agent, api, calledTools) => {
+  ["qwen-code", ["run_shell_command", "write_file"]],
+  ["codex", ["exec_command"]],
+  ["claude-code", ["Bash", "Write"]],
+] as const)("%s against the scripted upstream", (agent, calledTools) => {
+  const api = AGENTS[agent].api;
   it(
     "runs the model's tool calls (the install through the fake pip), sends the results back, and prints the final answer",
     async () => {
