@@ -241,6 +241,6 @@ describe("Messages API", () => {
     up.setModel(() => ({ text: "never" }));
     const res = await fetch(`${up.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m" }) });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toMatch(/not a valid messages request.*messages/s);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/not a valid messages request.*messages/s);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * Qwen Code 0.24.4 end to end through slopguard (issue 12): the agent, headless
+ * with `--yolo`, talks chat completions to the gateway, which sits in front of a
+ * scripted model. The model first installs a real package, then a made-up pip
+ * package and a made-up npm package in one shell command, then says it is done.
+ * Fake pip and npm on the agent's PATH record what actually ran.
+ *
+ * - `default` (annotate) is the control: every install runs, made-up names too.
+ * - `strict` must keep the made-up installs from running while the real one
+ *   still runs. Until the gateway checks tool calls this case fails: that is the
+ *   bug the test is here to catch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
+import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { installedNames } from "./fake-tools.js";
+import { AGENTS, runAgent, shellCall, type AgentRun } from "./harness.js";
+import { installAgent } from "./install.js";
+
+const REAL = "requests";
+const MADE_UP_PIP = "reqeusts-oauthlib2";
+const MADE_UP_NPM = "lodahs-utils";
+const RUN_TIMEOUT_MS = 150_000;
+
+let up: ScriptedUpstream;
+let gw: TestGateway;
+let registry: FakeRegistry;
+
+beforeAll(async () => {
+  up = await startScriptedUpstream();
+  // Names the snapshot does not settle (the npm snapshot is partial) go to a loopback
+  // registry that knows none of them, so the made-up names are settled as not found.
+  registry = await startFakeRegistry();
+  gw = await startGateway({
+    config: {
+      models: [upstreamModel(up, { name: "up-default", timeoutMs: 30_000 }), upstreamModel(up, { name: "up-strict", profile: "strict", timeoutMs: 30_000 })],
+      packages: { mode: "live", registries: { npm: { url: registry.url }, pypi: { jsonUrl: `${registry.url}pypi/` } } },
+    },
+  });
+  const qwen = await installAgent(AGENTS["qwen-code"]);
+  console.log(`[agents] qwen-code ${qwen.version}, installed in ${qwen.installMs} ms${qwen.installMs ? "" : " (cached)"}`);
+}, 600_000);
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+  await registry?.close();
+});
+
+/** One step per tool result the agent has sent back: the real install, then the made-up ones, then done. */
+function installer(turn: ModelTurn): ModelAnswer {
+  const step = turn.toolResults.length;
+  if (step === 0) return { toolCalls: [shellCall(turn, `pip install ${REAL}`)] };
+  if (step === 1) return { toolCalls: [shellCall(turn, `pip install ${MADE_UP_PIP} && npm install ${MADE_UP_NPM}`)] };
+  return { text: "All packages are installed." };
+}
+
+async function runQwen(model: string): Promise<AgentRun> {
+  up.setModel(installer);
+  const run = await runAgent({
+    agent: "qwen-code",
+    prompt: "Set up this project: install the Python and npm packages it needs.",
+    baseURL: gw.baseURL,
+    model,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
+  console.log(`[agents] qwen-code via gateway (${model}): exit ${run.exitCode} in ${run.durationMs} ms; installs: ${JSON.stringify(installedNames(run.installs))}`);
+  if (run.exitCode !== 0) console.log(run.stdout.slice(-2000), run.stderr.slice(-2000));
+  return run;
+}
+
+describe("Qwen Code through slopguard", () => {
+  it("premise: the snapshot knows the real name and not the made-up ones", async () => {
+    const res = await fetch(`${gw.baseURL}/packages/check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: `\`\`\`bash\npip install ${REAL} ${MADE_UP_PIP}\nnpm install ${MADE_UP_NPM}\n\`\`\`` }),
+    });
+    const report = (await res.json()) as { packages: Array<{ name: string; verdict: string }> };
+    expect(Object.fromEntries(report.packages.map((p) => [p.name, p.verdict]))).toEqual({ [REAL]: "exists", [MADE_UP_PIP]: "not_found", [MADE_UP_NPM]: "not_found" });
+  });
+
+  it(
+    "default (annotate), the control: every install the model asks for runs, the made-up ones too",
+    async () => {
+      const run = await runQwen("up-default");
+      expect(run.timedOut).toBe(false);
+      expect(run.exitCode).toBe(0);
+      expect(installedNames(run.installs)).toEqual([REAL, MADE_UP_PIP, MADE_UP_NPM]);
+      expect(run.stdout).toContain("All packages are installed.");
+    },
+    RUN_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    "strict: the made-up installs never run, and the real one still does",
+    async () => {
+      const run = await runQwen("up-strict");
+      expect(run.timedOut).toBe(false);
+      expect(run.exitCode).toBe(0);
+      const names = installedNames(run.installs);
+      expect(names).toContain(REAL);
+      expect(names).not.toContain(MADE_UP_PIP);
+      expect(names).not.toContain(MADE_UP_NPM);
+    },
+    RUN_TIMEOUT_MS + 30_000,
+  );
+});
