@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { ConfigError, defaultConfigPath, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { mcpHttpApp, openSearchBackend, serveStdio } from "../mcp/standalone.js";
+import { lazyChecker, mcpHttpApp, openSearchBackend, serveStdio } from "../mcp/standalone.js";
 import { createPackageChecker } from "../packages/index.js";
 import { listen } from "../server/http.js";
 import { createLogger, type Logger } from "../util/log.js";
@@ -66,10 +66,12 @@ export async function runMcp(opts: McpOptions): Promise<void> {
   // stdout carries the protocol on stdio: logs, and anything a library prints, go to stderr.
   const logger = createLogger({ level: config.server.logLevel, base: { service: "slopguard-mcp" }, write: (l) => void process.stderr.write(l) });
   if (!opts.http) console.log = console.error;
-  const checker = createPackageChecker({
-    config: { ...config.packages, mode, ...(opts.watchlist ? { watchlistPath: opts.watchlist } : {}) },
-    ...(explicit || opts.watchlist ? {} : { watchlist: "memory" as const }),
-  });
+  const checker = lazyChecker(() =>
+    createPackageChecker({
+      config: { ...config.packages, mode, ...(opts.watchlist ? { watchlistPath: opts.watchlist } : {}) },
+      ...(explicit || opts.watchlist ? {} : { watchlist: "memory" as const }),
+    }),
+  );
   const search = openSearchBackend(config, logger, Number(opts.searchWait));
   const deps = { checker, search, logger, live: mode === "live" };
   const close = async (): Promise<void> => {
@@ -79,10 +81,11 @@ export async function runMcp(opts: McpOptions): Promise<void> {
   if (!opts.http) {
     // Signals too: a RAG index build child only stops with us when we exit through close().
     onSignal(async () => void (await close()));
-    await serveStdio(deps);
+    await serveStdio(deps, checker.warm);
     await close();
     process.exit(0);
   }
+  checker.warm();
   await serveHttp({ opts, config, deps, logger, close });
 }
 

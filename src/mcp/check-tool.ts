@@ -108,7 +108,9 @@ export function formatCheck(out: CheckPackagesOutput, source: string): string {
       ? `hallucination: ${t.not_found} of ${t.packages} package(s) do not exist.`
       : out.verdict === "risk"
         ? `risk: ${t.risky} of ${t.packages} package(s) exist but look risky.`
-        : `clean: ${t.exists} of ${t.packages} package(s) exist${t.unknown ? `, ${t.unknown} could not be verified` : ""}.`;
+        : t.unknown
+          ? `unverified: ${t.exists} of ${t.packages} package(s) exist, ${t.unknown} could not be verified.`
+          : `clean: all ${t.packages} package(s) exist.`;
   return [head, ...out.packages.map(packageLine)].join("\n");
 }
 

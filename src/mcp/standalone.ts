@@ -6,6 +6,7 @@ import express, { type Express } from "express";
 import { localhostHostValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Config } from "../config/schema.js";
+import type { PackageChecker, SlopguardPackageChecker } from "../packages/index.js";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "../rag/types.js";
 import { bearerAuth } from "../server/auth.js";
 import { errorHandler, notFoundHandler } from "../server/errors.js";
@@ -56,9 +57,30 @@ export function openSearchBackend(config: Config, logger: Logger, waitMs: number
   return { retriever, status: () => retriever.status(), waitMs, close: () => retriever.close() };
 }
 
-/** Serves one client on stdin/stdout until stdin ends; resolves then. */
-export async function serveStdio(deps: Omit<McpServerDeps, "transport">): Promise<void> {
+export interface LazyChecker extends PackageChecker {
+  /** Loads the snapshot now (it is otherwise loaded by the first check). */
+  warm(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The checker, built on first use: loading the snapshot blocks for ~0.5 s (seconds on a
+ * busy machine), which should not delay the `initialize` answer a host is waiting for.
+ */
+export function lazyChecker(make: () => SlopguardPackageChecker): LazyChecker {
+  let built: SlopguardPackageChecker | undefined;
+  const get = (): SlopguardPackageChecker => (built ??= make());
+  return {
+    check: (input, options) => get().check(input, options),
+    warm: () => void get(),
+    close: async () => built?.close(),
+  };
+}
+
+/** Serves one client on stdin/stdout until stdin ends; resolves then. `onInitialized` runs after the handshake. */
+export async function serveStdio(deps: Omit<McpServerDeps, "transport">, onInitialized?: () => void): Promise<void> {
   const server = createMcpServer({ ...deps, transport: "stdio" });
+  if (onInitialized) server.server.oninitialized = () => setImmediate(onInitialized);
   const transport = new StdioServerTransport();
   const ended = new Promise<void>((resolve) => {
     // The SDK's stdio transport does not watch for end of input; a host that closes our stdin is done with us.

@@ -39,6 +39,8 @@ describe("check_packages inputs", () => {
       ["vitest", "exists", 8, "ok"],
     ]);
     expect(out.packages[1]).toMatchObject({ ecosystem: "npm", suggestion: "lodash", via: "offline" });
+    expect(out.verdict).toBe("clean"); // the checker's verdict: nothing is known to be made up
+    expect(text.split("\n")[0]).toBe("unverified: 2 of 3 package(s) exist, 1 could not be verified.");
     expect(text).toContain("- lodahs (npm, package_json line 5): could not be verified (offline). Check it before installing. Did you mean 'lodash'?");
   });
 
@@ -71,11 +73,12 @@ describe("check_packages inputs", () => {
 
   it("reads TypeScript imports as npm packages and leaves relative ones alone", async () => {
     const code = 'import express from "express";\nimport { z } from "zod";\nimport { helper } from "./helper";\nimport fs from "node:fs";\n';
-    const { out } = await check({ code, language: "typescript" });
+    const { out, text } = await check({ code, language: "typescript" });
     expect(rows(out)).toEqual([
       ["express", "exists", 1, "ok"],
       ["zod", "exists", 2, "ok"],
     ]);
+    expect(text).toBe("clean: all 2 package(s) exist.\n- express (npm, import line 1): exists\n- zod (npm, import line 2): exists");
   });
 
   it("reads every install in a multi-line command, with its line", async () => {

@@ -131,7 +131,7 @@ describe("slopguard mcp --http", () => {
     } finally {
       await client.close();
     }
-  });
+  }, 120_000); // the first search waits for the server to load LanceDB and transformers.js
 
   it("refuses a foreign Host header on a loopback address (DNS rebinding)", async () => {
     const { request } = await import("node:http");

