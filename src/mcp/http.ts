@@ -21,20 +21,30 @@ function methodNotAllowed(_req: Request, res: Response): void {
     .json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST." }, id: null });
 }
 
-export function mcpRouter(deps: Omit<McpServerDeps, "transport">, options: { path?: string } = {}): Router {
+export interface McpRouterOptions {
+  path?: string;
+  /** Largest body the transport reads itself (when no body parser ran before it); the SDK answers 413 above it. */
+  maxBodyBytes?: number;
+}
+
+export function mcpRouter(deps: Omit<McpServerDeps, "transport">, options: McpRouterOptions = {}): Router {
   const at = options.path ?? MCP_PATH;
   const router = Router();
   router.post(at, async (req, res) => {
     res.locals.route = MCP_PATH;
     const server = createMcpServer({ ...deps, transport: "http" });
     // JSON answers rather than an SSE stream: every tool call is one request and one result.
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      ...(options.maxBodyBytes ? { maxRequestBodySize: options.maxBodyBytes } : {}),
+    });
     res.once("close", () => {
       void transport.close();
       void server.close();
     });
     await server.connect(transport);
-    // express has already parsed the body (the gateway parses every body as JSON).
+    // On the gateway express has already parsed the body; alone, the transport reads it (JSON-RPC parse errors).
     await transport.handleRequest(req, res, req.body);
   });
   router.get(at, methodNotAllowed);

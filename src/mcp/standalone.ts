@@ -114,9 +114,9 @@ export function mcpHttpApp(options: HttpAppOptions): Express {
   });
   // A web page can make a browser reach a loopback port under its own host name; refuse foreign Host headers.
   if (LOOPBACK.has(options.host)) app.use(localhostHostValidation());
-  app.use(express.json({ limit: options.bodyLimitBytes, type: () => true, strict: false }));
   app.use(bearerAuth(options.apiKeys));
-  app.use(mcpRouter(options.deps));
+  // No body parser: the SDK reads the body, so malformed JSON gets a JSON-RPC parse error (-32700).
+  app.use(mcpRouter(options.deps, { maxBodyBytes: options.bodyLimitBytes }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

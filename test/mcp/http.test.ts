@@ -102,7 +102,7 @@ describe("slopguard mcp --http", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    const config = writeConfig(tmp, { rag: ragSection(tmp) });
+    const config = writeConfig(tmp, { rag: ragSection(tmp), server: { apiKeys: [KEY] } });
     // --search-wait: the first search may come while the index is still opening on a loaded machine.
     child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "src", "cli.ts"), "mcp", "--http", "--port", "0", "--config", config, "--search-wait", "60000"], {
       cwd: repoRoot,
@@ -122,9 +122,10 @@ describe("slopguard mcp --http", () => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("serves both tools at /mcp", async () => {
+  it("serves both tools at /mcp, behind the config's API keys", async () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const client = await connect(url);
+    expect((await fetch(url, { method: "POST", headers: MCP_HEADERS, body: JSON.stringify(INIT) })).status).toBe(401);
+    const client = await connect(url, { authorization: `Bearer ${KEY}` });
     try {
       await exerciseCheckPackages(client);
       await exerciseSearch(client);
@@ -144,6 +145,12 @@ describe("slopguard mcp --http", () => {
       req.end(JSON.stringify(INIT));
     });
     expect(status).toBe(403);
+  });
+
+  it("answers malformed JSON with a JSON-RPC parse error", async () => {
+    const res = await fetch(url, { method: "POST", headers: { ...MCP_HEADERS, authorization: `Bearer ${KEY}` }, body: '{"jsonrpc":"2.0",' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 }, id: null });
   });
 
   it("stops cleanly on SIGTERM", async () => {
