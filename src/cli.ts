@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const commands: Record<string, () => Promise<Register>> = {
   serve: async () => (await import("./cli/serve.js")).registerServe,
   check: async () => (await import("./cli/check.js")).registerCheck,
+  mcp: async () => (await import("./cli/mcp.js")).registerMcp,
   eval: async () => (await import("../eval/cli.js")).registerEval,
   "rag-index": async () => (await import("../rag-index/cli.js")).registerRagIndex,
   finetune: async () => (await import("../finetune/cli.js")).registerFinetune,

@@ -11,6 +11,7 @@ import { createApp, type GatewayServices } from "./app.js";
 import { createState } from "../state/index.js";
 import { registry } from "../metrics/index.js";
 import { buildChecker, buildPipeline, buildRetriever, type LazyRetriever } from "./services.js";
+import { gatewayMcpRouters } from "../mcp/index.js";
 import type { Express } from "express";
 
 export interface Gateway {
@@ -71,6 +72,7 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
     pipeline,
     ...overrides,
     readiness: [...(overrides.readiness ?? []), stateCheck, ragCheck],
+    routers: [...(overrides.routers ?? []), ...gatewayMcpRouters({ config, checker, retriever, logger })],
   };
   let draining = false;
   services.isDraining = () => draining;
