@@ -91,6 +91,10 @@ function depOf(key: string, value: string): string | undefined {
  * the edit cut off the `"dependencies": {` line above them.
  */
 export function findPackageJsonDeps(lines: string[], firstLine: number, fragment = false): JsHit[] {
+  if (!fragment) {
+    const parsed = parsedDeps(lines, firstLine);
+    if (parsed) return parsed;
+  }
   const hits: JsHit[] = [];
   // Keys of the objects open at each depth; depth 0 is outside the document's root object.
   const open: (string | undefined)[] = [];
@@ -115,4 +119,28 @@ export function findPackageJsonDeps(lines: string[], firstLine: number, fragment
     }
   });
   return hits;
+}
+
+/** A whole package.json that parses as JSON (minified ones too); lines found by searching for each key. */
+function parsedDeps(lines: string[], firstLine: number): JsHit[] | undefined {
+  const text = lines.join("\n");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  const starts = lineStarts(text);
+  const hits: JsHit[] = [];
+  for (const [section, deps] of Object.entries(doc)) {
+    if (!DEP_SECTIONS.has(section) || deps === null || typeof deps !== "object" || Array.isArray(deps)) continue;
+    const from = text.indexOf(`"${section}"`);
+    for (const [key, value] of Object.entries(deps as Record<string, unknown>)) {
+      const name = typeof value === "string" ? depOf(key, value) : undefined;
+      const at = text.indexOf(JSON.stringify(key), from);
+      if (name) hits.push({ name, specifier: key, line: firstLine + lineIndex(starts, Math.max(0, at)) });
+    }
+  }
+  return hits.sort((a, b) => a.line - b.line);
 }
