@@ -124,18 +124,25 @@ function fromBareList(text: string, ecosystem: Ecosystem | undefined, language: 
  * so the gateway can act on each call.
  */
 export function dedupe(raws: Raw[]): FoundPackage[] {
-  const seen = new Map<string, FoundPackage>();
+  // scope (tool call id, "" for text) → ecosystem → keys seen; nested, so no key string is built per hit.
+  const seen = new Map<string, Map<PackageEcosystem, Set<string>>>();
+  const out: FoundPackage[] = [];
   // Text by line (sort is stable); tool calls in the order their extractor gave (call, argument, line).
   const ordered = raws.filter((r) => !r.location).sort((a, b) => a.line - b.line);
   for (const r of raws) if (r.location) ordered.push(r);
   for (const r of ordered) {
     const normalized = packageKey(r.ecosystem, r.name);
-    const key = `${r.location?.toolCallId ?? ""}\u0000${r.ecosystem}:${normalized}`;
-    if (seen.has(key)) continue;
+    const scope = r.location?.toolCallId ?? "";
+    let byEco = seen.get(scope);
+    if (!byEco) seen.set(scope, (byEco = new Map()));
+    let keys = byEco.get(r.ecosystem);
+    if (!keys) byEco.set(r.ecosystem, (keys = new Set()));
+    if (keys.has(normalized)) continue;
+    keys.add(normalized);
     const found: FoundPackage = { name: r.name, normalized, ecosystem: r.ecosystem, source: r.source, line: r.line };
     if (r.module !== undefined) found.module = r.module;
     if (r.location) found.location = r.location;
-    seen.set(key, found);
+    out.push(found);
   }
-  return [...seen.values()];
+  return out;
 }
