@@ -23,6 +23,8 @@ export interface SelfRefineDeps {
   templates: Templates;
   metrics: MitigationMetrics;
   checkTimeoutMs: number;
+  /** Names nobody could verify count as invalid (repair under a verify that blocks them). */
+  unknownInvalid?: boolean;
 }
 
 type Generate = (call: ModelCall) => Promise<Generation>;
@@ -205,8 +207,9 @@ async function judge(
   }
   const invalid = pkgs.filter((p) => {
     if (mode === "self") return selfNo.has(p.name);
-    if (mode === "registry" || p.verdict !== "unknown") return p.verdict === "not_found";
-    return selfNo.has(p.name); // both: the registry decides what it knows, the model the rest
+    // both: the registry decides what it knows, the model the rest.
+    if (p.verdict === "unknown") return mode === "both" ? selfNo.has(p.name) : deps.unknownInvalid === true;
+    return p.verdict === "not_found";
   });
   return { report, invalid, self };
 }
