@@ -16,7 +16,7 @@ export interface RunMarks {
   leader: number;
   /** `NAME=value` put into the run's environment. */
   envMarker: string;
-  /** `pipe:[inode]` of the run's stdio. */
+  /** `pipe:[inode]` / `socket:[inode]` of the run's stdio (Node's stdio "pipes" are socketpairs on Linux). */
   pipes: Set<string>;
 }
 
@@ -26,7 +26,7 @@ export function stdioPipes(pid: number): Set<string> {
   for (const fd of [0, 1, 2]) {
     try {
       const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (link.startsWith("pipe:")) out.add(link);
+      if (link.startsWith("pipe:") || link.startsWith("socket:")) out.add(link);
     } catch {
       /* gone already */
     }
