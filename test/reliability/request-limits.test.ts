@@ -37,7 +37,7 @@ describe("deeply nested bodies", () => {
     const calls = up.chatRequests().length;
     const res = await post(body);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: "body_too_deep", type: "invalid_request_error" });
+    expect(((await res.json()) as any).error).toMatchObject({ code: "body_too_deep", type: "invalid_request_error" });
     expect(up.chatRequests().length).toBe(calls);
   });
 
@@ -62,7 +62,7 @@ describe("the key is checked before the body is read", () => {
   it("a wrong key with malformed JSON gets 401, not 400", async () => {
     const res = await post("{not json", "wrong-key");
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe("invalid_api_key");
+    expect(((await res.json()) as any).error.code).toBe("invalid_api_key");
   });
 
   it("a wrong key with a body over the limit gets 401, not 413", async () => {

@@ -119,7 +119,7 @@ describe("SIGTERM with requests in flight", () => {
     const last = s.text.trim().split("\n\n").at(-1)!;
     expect(JSON.parse(last.replace(/^data: /, "")).error).toMatchObject({ code: "server_shutting_down" });
     expect(res.status).toBe(503);
-    expect((await res.json()).error.code).toBe("server_shutting_down");
+    expect(((await res.json()) as any).error.code).toBe("server_shutting_down");
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(6_000);
     // The upstream calls were cut too, not left running.
