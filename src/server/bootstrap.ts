@@ -4,6 +4,7 @@
  * pipeline. Used by `slopguard serve` and by the test helper, so tests run the
  * same wiring as production.
  */
+import { setMaxListeners } from "node:events";
 import type { Config } from "../config/schema.js";
 import { buildProviders, closeProviders, initProviders, type ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
@@ -83,6 +84,8 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
   let draining = false;
   services.isDraining = () => draining;
   const stop = new AbortController();
+  // Every request in flight listens here (request-context), so the count is the concurrency, not a leak.
+  setMaxListeners(0, stop.signal);
   services.shutdown = stop.signal;
   const app = createApp(services);
   return {

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPackageChecker } from "../../src/packages/index.js";
-import { fuzzParams, HOSTILE_CHARS } from "./fuzz.js";
+import { fuzzParams, fuzzTimeout, HOSTILE_CHARS } from "./fuzz.js";
 
 const checker = createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });
 afterAll(() => checker.close());
@@ -66,12 +66,12 @@ describe("extractor (property)", () => {
         seen.found += found.length;
         if (found.length > 0) seen.withPackages++;
       }),
-      fuzzParams(3_000),
+      fuzzParams(2_000),
     );
     // The generator reaches the extractor's real paths: most answers do name packages.
     expect(seen.withPackages / seen.runs).toBeGreaterThan(0.5);
     expect(seen.found).toBeGreaterThan(seen.runs);
-  });
+  }, fuzzTimeout());
 
   it("never throws on bare code in either language", () => {
     fc.assert(
@@ -80,7 +80,7 @@ describe("extractor (property)", () => {
       }),
       fuzzParams(1_000),
     );
-  });
+  }, fuzzTimeout());
 
   it("a full offline check never throws and its totals add up", async () => {
     await fc.assert(
@@ -93,5 +93,5 @@ describe("extractor (property)", () => {
       }),
       fuzzParams(300),
     );
-  });
+  }, fuzzTimeout());
 });

@@ -11,7 +11,7 @@ import { PackagesConfigSchema } from "../../src/packages/config.js";
 import { isValidNpmName, isValidPypiName, normalizePypi } from "../../src/packages/names.js";
 import { RegistryClient } from "../../src/packages/registry.js";
 import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
-import { fuzzParams, HOSTILE_CHARS } from "./fuzz.js";
+import { fuzzParams, fuzzTimeout, HOSTILE_CHARS } from "./fuzz.js";
 
 /** Names near the edge of validity: real-looking pieces glued with hostile characters. */
 const nameLike = fc
@@ -37,7 +37,7 @@ describe("name validators (property)", () => {
       }),
       fuzzParams(20_000),
     );
-  });
+  }, fuzzTimeout());
 
   // Pending src/packages (another branch fixes dot-scoped npm names): `@../x` and `@./x` still pass the
   // npm validator. When that lands this property holds, the `.fails` starts failing, and it goes.
@@ -51,7 +51,7 @@ describe("name validators (property)", () => {
       }),
       fuzzParams(2_000),
     );
-  });
+  }, fuzzTimeout());
 });
 
 describe("registry client URLs (property, loopback fake registry)", () => {
@@ -91,5 +91,5 @@ describe("registry client URLs (property, loopback fake registry)", () => {
       }),
       fuzzParams(1_500),
     );
-  });
+  }, fuzzTimeout());
 });

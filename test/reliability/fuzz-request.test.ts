@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatRequestSchema } from "../../src/api/schema.js";
 import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
-import { fuzzParams } from "./fuzz.js";
+import { fuzzParams, fuzzTimeout } from "./fuzz.js";
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
@@ -112,7 +112,7 @@ describe("request schema through the gateway (property)", () => {
     // Both sides of the schema were exercised.
     expect(seen.ok).toBeGreaterThan(seen.runs * 0.1);
     expect(seen.runs - seen.ok).toBeGreaterThan(seen.runs * 0.1);
-  });
+  }, fuzzTimeout());
 
   it("no arbitrary JSON or text body gets a 5xx", async () => {
     await fc.assert(
@@ -122,7 +122,7 @@ describe("request schema through the gateway (property)", () => {
       fuzzParams(300),
     );
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
-  });
+  }, fuzzTimeout());
 
   // Pending the mitigation rewrite (issue 16, defect 3): profiles are looked up on a plain object, so a
   // profile named after an Object.prototype member gives 500. This `.fails` starts failing once fixed.

@@ -9,6 +9,9 @@ import type { Parameters } from "fast-check";
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
 const SCALE = Math.max(0.1, Number(process.env.FUZZ_SCALE ?? 1));
 
+/** Test timeout for a property whose runs take about `ms` at scale 1 on a busy 2-core machine. */
+export const fuzzTimeout = (ms = 60_000) => Math.round(ms * Math.max(1, SCALE));
+
 export function fuzzParams<T>(runs: number): Parameters<T> {
   return { seed: FUZZ_SEED, numRuns: Math.round(runs * SCALE), endOnFailure: true };
 }
