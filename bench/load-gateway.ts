@@ -6,7 +6,11 @@
  * type, event-loop delay percentiles since the last sample, and requests in flight.
  * Prints `{"url": …}` once, then one `{"sample": …}` line per interval.
  *
- *   node --expose-gc --import tsx bench/load-gateway.ts <upstream /v1 URL> <everyMs>
+ * With `control` instead of an upstream URL it runs no gateway and only samples: an
+ * idle Node process on the same machine, whose event-loop delay is what the machine's
+ * own load does to any process (on a shared 2-core box that is most of it).
+ *
+ *   node --expose-gc --import tsx bench/load-gateway.ts <upstream /v1 URL | control> <everyMs>
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseConfig } from "../src/config/load.js";
@@ -27,20 +31,25 @@ export interface Sample {
 }
 
 const [upstream, every] = process.argv.slice(2);
-if (!upstream) throw new Error("usage: load-gateway.ts <upstream /v1 URL> <everyMs>");
+if (!upstream) throw new Error("usage: load-gateway.ts <upstream /v1 URL | control> <everyMs>");
 const everyMs = Number(every ?? 5_000);
 
-const config = parseConfig({
-  server: { port: 0, logLevel: "warn" },
-  models: [{ name: "load", provider: "openai-compatible", model: "load-upstream", baseURL: upstream, apiKey: "sk-load", maxRetries: 0, timeoutMs: 10_000 }],
-  packages: { mode: "offline" },
-  rag: { enabled: false },
-});
-// Warnings and errors only: an info line per request would measure the pipe to the parent, not the gateway.
-const logger = createLogger({ level: "warn", write: (l) => process.stderr.write(l) });
-const gateway = await buildGateway(config, { ephemeral: true, logger });
-const server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
-process.stdout.write(JSON.stringify({ url: server.url }) + "\n");
+async function startGateway(upstream: string) {
+  const config = parseConfig({
+    server: { port: 0, logLevel: "warn" },
+    models: [{ name: "load", provider: "openai-compatible", model: "load-upstream", baseURL: upstream, apiKey: "sk-load", maxRetries: 0, timeoutMs: 10_000 }],
+    packages: { mode: "offline" },
+    rag: { enabled: false },
+  });
+  // Warnings and errors only: an info line per request would measure the pipe to the parent, not the gateway.
+  const logger = createLogger({ level: "warn", write: (l) => process.stderr.write(l) });
+  const gateway = await buildGateway(config, { ephemeral: true, logger });
+  const server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
+  return { url: server.url, inFlight: () => server.inFlight(), close: () => server.close(2_000).then(() => gateway.close()) };
+}
+
+const gw = upstream === "control" ? undefined : await startGateway(upstream);
+process.stdout.write(JSON.stringify({ url: gw?.url ?? "control" }) + "\n");
 
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
@@ -65,7 +74,7 @@ const sampler = setInterval(() => {
     lagP50ms: ms(lag.percentile(50)),
     lagP99ms: ms(lag.percentile(99)),
     lagMaxMs: ms(lag.max),
-    inFlight: server.inFlight(),
+    inFlight: gw?.inFlight() ?? 0,
   };
   lag.reset();
   process.stdout.write(JSON.stringify({ sample }) + "\n");
@@ -73,5 +82,5 @@ const sampler = setInterval(() => {
 
 process.once("SIGTERM", () => {
   clearInterval(sampler);
-  void server.close(2_000).then(() => gateway.close()).then(() => process.exit(0));
+  void (gw?.close() ?? Promise.resolve()).then(() => process.exit(0));
 });
