@@ -19,7 +19,11 @@ export interface RequestContextOptions {
 }
 
 /** `model` or `model:profile` → the public model name, which is all the metric label keeps. */
-const modelOf = (requested: unknown) => (typeof requested === "string" ? requested.slice(0, (requested.indexOf(":") + 1 || requested.length + 1) - 1) : "");
+function modelOf(requested: unknown): string {
+  if (typeof requested !== "string") return "";
+  const colon = requested.indexOf(":");
+  return colon < 0 ? requested : requested.slice(0, colon);
+}
 
 export function requestContext(logger: Logger, options: RequestContextOptions = {}): RequestHandler {
   return (req, res, next) => {
