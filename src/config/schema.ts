@@ -86,6 +86,16 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
 
+/** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */
+export const MetricsServerSchema = z.strictObject({
+  /** When set, a scrape must send `Authorization: Bearer <one of these>` (Prometheus: `authorization.credentials`). */
+  bearerTokens: z.array(z.string().min(1)).default([]),
+  /** Serve `/metrics` only on this port (e.g. 9464, kept off the public network) and not on the main one. */
+  port: z.number().int().min(0).max(65535).optional(),
+  /** Host of that listener; defaults to `server.host`. */
+  host: z.string().optional(),
+});
+
 export const ServerConfigSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -96,6 +106,7 @@ export const ServerConfigSchema = z.strictObject({
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Seconds SIGTERM waits for in-flight requests and streams to finish. */
   shutdownGraceSeconds: z.number().int().min(0).default(25),
+  metrics: MetricsServerSchema.default({ bearerTokens: [] }),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -20,7 +20,7 @@ export async function buildProviders(config: Config, options: { logger?: Logger 
 }
 
 async function buildProvider(model: ModelConfig, options: { logger?: Logger }): Promise<Provider> {
-  if (model.provider === "openai-compatible") return new OpenAICompatibleProvider(model);
+  if (model.provider === "openai-compatible") return new OpenAICompatibleProvider(model, options);
   const { LocalProvider } = await import("./local/index.js");
   return new LocalProvider(model, options);
 }

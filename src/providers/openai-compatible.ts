@@ -12,6 +12,7 @@ import { decodeChatCompletion } from "../codecs/chat/response.js";
 import { ChatStreamDecoder } from "../codecs/chat/stream.js";
 import { UpstreamFormatError } from "../codecs/errors.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
+import type { Logger } from "../util/log.js";
 import { sanitize } from "../util/sanitize.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
@@ -28,7 +29,10 @@ export class OpenAICompatibleProvider implements Provider {
   private readonly fetch: ReturnType<typeof createNodeFetch>;
   private isReady = false;
 
-  constructor(private readonly config: OpenAICompatibleModelConfig) {
+  constructor(
+    private readonly config: OpenAICompatibleModelConfig,
+    options: { logger?: Logger | undefined } = {},
+  ) {
     const apiKey = config.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
     this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
@@ -39,6 +43,8 @@ export class OpenAICompatibleProvider implements Provider {
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
       fetch: this.fetch,
+      // The SDK's own messages (an unparsable SSE event, raw) go through the gateway's redacting logger, never the console.
+      ...sdkLogging(options.logger),
     });
   }
 
@@ -112,6 +118,21 @@ export class OpenAICompatibleProvider implements Provider {
     if (e instanceof SyntaxError) return new ProviderError(`Upstream sent a malformed answer: ${sanitize(e.message, this.secrets)}`, 502, "upstream_malformed");
     return new ProviderError(`Upstream failed: ${sanitize(e?.message ?? String(err), this.secrets)}`, 502, "upstream_error");
   }
+}
+
+/** The SDK's logger interface onto ours (warnings and errors only); silent without one. */
+export function sdkLogging(logger: Logger | undefined): { logLevel: "off" } | { logLevel: "warn"; logger: Record<"error" | "warn" | "info" | "debug", (msg: string, ...args: unknown[]) => void> } {
+  if (!logger) return { logLevel: "off" };
+  const field = (args: unknown[]) => (args.length ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {});
+  return {
+    logLevel: "warn",
+    logger: {
+      error: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "error", sdkMessage: String(msg), ...field(args) }),
+      warn: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "warn", sdkMessage: String(msg), ...field(args) }),
+      info: () => undefined,
+      debug: () => undefined,
+    },
+  };
 }
 
 function extractMessage(err: APIError): string {
