@@ -1,16 +1,21 @@
 /**
- * rag: retrieves top-k package statements for the last user message and appends them
- * to the system prompt in the paper's style ("Package X could answer questions about
- * Y."), which is also the block the testbed model was trained to read. A slow or
- * missing index never fails the request: the answer goes on without context.
+ * rag: retrieves top-k package statements for the user's task (the last user turn,
+ * request boilerplate stripped, in the ecosystem of the language asked for) and appends
+ * them to the system prompt in the paper's style ("Package X could answer questions
+ * about Y."), which is also the block the testbed model was trained to read. Statements
+ * below the relevance threshold are not added, and each one is re-checked as data
+ * (src/rag/sanitize.ts) before it goes in. A slow or missing index never fails the
+ * request: the answer goes on without context.
  */
 import type { ChatMessage, ChatRequest } from "../api/schema.js";
 import type { Retriever, RetrievedStatement } from "../rag/types.js";
+import { ecosystemOf, taskQuery } from "../rag/query.js";
+import { safeStatement } from "../rag/sanitize.js";
 import type { Mitigation } from "./types.js";
 import type { RagOptions } from "./config.js";
 import { render, type Templates } from "./templates.js";
 import type { MitigationMetrics } from "./metrics.js";
-import { lastUserText, resolveEcosystem, withTimeout } from "./chat.js";
+import { withTimeout } from "./chat.js";
 
 export interface RagDeps {
   retriever: Retriever | undefined;
@@ -24,8 +29,8 @@ export function createRag(deps: RagDeps): Mitigation {
     name: "rag",
     async transformParams({ params, ctx }) {
       const t0 = performance.now();
-      const query = lastUserText(params.messages).trim();
-      const ecosystem = resolveEcosystem(ctx, params) ?? "pypi";
+      const query = taskQuery(params.messages);
+      const ecosystem = ecosystemOf(params.messages, { explicit: ctx.ecosystem });
       const done = (verdict: "pass" | "modified" | "error", data: Record<string, unknown>, outcome: string) => {
         const ms = performance.now() - t0;
         deps.metrics.ragLatency.observe({ outcome }, ms / 1000);
@@ -43,17 +48,20 @@ export function createRag(deps: RagDeps): Mitigation {
       let statements: RetrievedStatement[];
       try {
         const input = { query, ecosystem, k: deps.options.k, ...(deps.options.mode ? { mode: deps.options.mode } : {}) };
-        statements = await withTimeout(deps.retriever.retrieve(input), deps.options.timeoutMs, "retrieval");
+        statements = (await withTimeout(deps.retriever.retrieve(input), deps.options.timeoutMs, "retrieval")).flatMap((s) => {
+          const statement = safeStatement(s.statement, s.package);
+          return statement ? [{ ...s, statement }] : [];
+        });
       } catch (err) {
         done("error", { error: err instanceof Error ? err.message : String(err), ecosystem }, "error");
         return params;
       }
       if (statements.length === 0) {
-        done("pass", { ecosystem, statements: [] }, "empty");
+        done("pass", { ecosystem, query, statements: [] }, "empty");
         return params;
       }
       const block = render(deps.templates["rag.block"], { statements: statements.map((s) => s.statement).join("\n") });
-      done("modified", { ecosystem, k: deps.options.k, statements: statements.map((s) => ({ package: s.package, score: round(s.score), statement: s.statement })) }, "ok");
+      done("modified", { ecosystem, query, k: deps.options.k, statements: statements.map((s) => ({ package: s.package, score: round(s.score), relevance: s.relevance, statement: s.statement })) }, "ok");
       return withSystemBlock(params, block, deps.templates["rag.system"]);
     },
   };

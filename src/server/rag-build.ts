@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readManifest } from "../../rag-index/manifest.js";
+import { readManifest } from "../rag/manifest.js";
 import type { RagConfig } from "../rag/config.js";
 import { connectIndex } from "../rag/store.js";
 import type { Logger } from "../util/log.js";
