@@ -179,25 +179,36 @@ def keyword_index(texts):
     return df, post, words
 
 
-def keywords_for(name, own_text, anchor_terms, idx, dependents=(), limit=15, max_anchors=3000):
+def keywords_for(name, own_text, anchor_terms, idx, other_df, dependents=(), limit=30, max_anchors=3000):
     """Words that other packages' summaries use around this one: summaries that mention its name
     or import names, and (PyPI) summaries of packages that depend on it. Anchor text, as web
-    search uses link text: 'requests' gets 'http', 'api'; 'matplotlib' gets 'plots', 'charts'."""
+    search uses link text: 'requests' gets 'http', 'api'; 'eslint' gets 'lint', 'rules'.
+    A name that is an ordinary word (frequent in the other ecosystem's summaries too: 'debug',
+    'color') is not looked for. Words repeat (up to 3 times) with their share of the anchors."""
     df, post, words, names, n = idx
+    other_n = other_df[None]
     anchors = set(dependents)
     for term in anchor_terms:
-        if len(term) < 3 or term in GENERIC or df[term] > 0.005 * n: continue
+        if len(term) < 3 or term in GENERIC or other_df[term] > 0.002 * other_n or df[term] > 0.05 * n: continue
         anchors.update(post.get(term, ()))
     counts = collections.Counter()
-    for i in sorted(anchors)[:max_anchors]:
+    chosen = sorted(anchors)
+    if len(chosen) > max_anchors:  # deterministic spread over the whole set
+        step = len(chosen) / max_anchors
+        chosen = [chosen[int(i * step)] for i in range(max_anchors)]
+    for i in chosen:
         if names[i] == name: continue
         counts.update(words[i])
     own = set(TOKEN.findall(own_text.lower())) | set(re.split(r"[@/._-]", name.lower())) | set(anchor_terms)
     own |= {p for w in list(own) for p in re.split(r"[._-]", w)}
-    scored = [(c * math.log(n / df[w]), w) for w, c in counts.items()
+    scored = [(c * math.log(n / df[w]), c, w) for w, c in counts.items()
               if c >= 2 and len(w) > 2 and w not in GENERIC and w not in own and not w[0].isdigit() and not is_prompt_like(w)]
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [w for _, w in scored[:limit]]
+    scored.sort(key=lambda x: (-x[0], x[2]))
+    total = max(1, len(chosen))
+    out = []
+    for _, c, w in scored[:limit]:
+        out.extend([w] * (3 if c >= 0.2 * total else 2 if c >= 0.05 * total else 1))
+    return out
 
 
 def paper_tasks(shared, data_rows, eco):
@@ -242,7 +253,11 @@ def write(path, rows):
             g.write(buf.getvalue().encode())
 
 
-def enrich(eco, kept, registry, upm, shared):
+def enrich(eco, kept, registry, upm, shared, other_registry):
+    other_df = collections.Counter()
+    for r in other_registry.values():
+        other_df.update(set(TOKEN.findall(clean(r["summary"] or "").lower())))
+    other_df[None] = len(other_registry)
     names = list(registry.keys())
     texts = [clean(registry[k]["summary"] or "") for k in names]
     df, post, words = keyword_index(texts)
@@ -262,7 +277,7 @@ def enrich(eco, kept, registry, upm, shared):
         bare = key.split("/")[-1]
         terms = {key, bare, *(m.lower() for m in imports)}
         r["imports"] = " ".join(imports)
-        r["keywords"] = " ".join(keywords_for(key, r["summary"], sorted(terms), idx, deps.get(key, ())))
+        r["keywords"] = " ".join(keywords_for(key, r["summary"], sorted(terms), idx, other_df, deps.get(key, ())))
 
 
 def main():
@@ -276,10 +291,10 @@ def main():
     report = {}
     pypi_cands, pypi_rows = select_pypi(a.shared, upm)
     npm_cands, npm_rows = select_npm(a.shared)
-    for eco, cands, rows, n in (("pypi", pypi_cands, pypi_rows, a.pypi), ("npm", npm_cands, npm_rows, a.npm)):
+    for eco, cands, rows, other, n in (("pypi", pypi_cands, pypi_rows, npm_rows, a.pypi), ("npm", npm_cands, npm_rows, pypi_rows, a.npm)):
         stats = collections.Counter()
         kept = finish(cands, n, stats)
-        enrich(eco, kept, rows, upm, a.shared)
+        enrich(eco, kept, rows, upm, a.shared, other)
         tasks = paper_tasks(a.shared, kept, eco)
         for r in kept:
             r["tasks"] = " | ".join(tasks.get(r["name"].lower(), []))

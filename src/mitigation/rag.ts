@@ -30,7 +30,9 @@ export function createRag(deps: RagDeps): Mitigation {
     async transformParams({ params, ctx }) {
       const t0 = performance.now();
       const query = taskQuery(params.messages);
-      const ecosystem = ecosystemOf(params.messages, { explicit: ctx.ecosystem });
+      // ctx.ecosystem is the request's header or else the model's default; only a header beats the language asked for.
+      const fallback = ctx.model.ecosystem;
+      const ecosystem = ecosystemOf(params.messages, { explicit: ctx.ecosystem !== fallback ? ctx.ecosystem : undefined, fallback });
       const done = (verdict: "pass" | "modified" | "error", data: Record<string, unknown>, outcome: string) => {
         const ms = performance.now() - t0;
         deps.metrics.ragLatency.observe({ outcome }, ms / 1000);

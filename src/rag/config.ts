@@ -33,8 +33,8 @@ export const LexicalConfigSchema = z.strictObject({
   weights: fieldNumbers({ name: 3, summary: 1, imports: 2, keywords: 2, questions: 1 }),
   b: fieldNumbers({ name: 0.5, summary: 0.75, imports: 0.5, keywords: 0.75, questions: 0.75 }),
   k1: z.number().positive().default(1.2),
-  /** Weight of the popularity prior added to the BM25F score (0: off). */
-  prior: z.number().min(0).default(4),
+  /** Weight of the popularity prior, added to the BM25F score divided by the query's IDF mass (0: off). */
+  prior: z.number().min(0).default(0.3),
   priorPower: z.number().positive().default(1),
 });
 export type LexicalConfig = z.infer<typeof LexicalConfigSchema>;
@@ -59,7 +59,7 @@ export const RagConfigSchema = z.strictObject({
    * A statement goes into the prompt only when it matches at least this share of the
    * task's IDF-weighted words (0–1); below it, nothing is added rather than noise.
    */
-  minRelevance: z.number().min(0).max(1).default(0.4),
+  minRelevance: z.number().min(0).max(1).default(0.3),
   /** Build the default index at start-up when it is missing. */
   autoBuild: z.boolean().default(true),
   /** Folder with the package selection the statements are built from. */

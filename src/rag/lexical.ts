@@ -27,7 +27,10 @@ export interface LexicalParams {
   /** Length normalisation per field (0 = none, 1 = full). */
   b: Record<Field, number>;
   k1: number;
-  /** Added to the BM25F score: prior × popularity^priorPower. */
+  /**
+   * Added to the BM25F score divided by the query's IDF mass (so that it lies in 0–1 whatever
+   * the query's length): prior × popularity^priorPower.
+   */
   prior: number;
   priorPower: number;
 }
@@ -40,8 +43,8 @@ export interface LexicalHit {
 }
 
 interface Postings {
-  docs: number[];
-  weights: number[];
+  docs: Int32Array;
+  weights: Float32Array;
 }
 
 function fieldTerms(field: Field, text: string): string[] {
@@ -57,6 +60,7 @@ class Shard {
   constructor(docs: LexicalDoc[], p: LexicalParams) {
     this.docs = docs;
     const perDoc = docs.map((d) => FIELDS.map((f) => (p.weights[f] > 0 ? fieldTerms(f, d.fields[f]) : [])));
+    const building = new Map<string, { docs: number[]; weights: number[] }>();
     const avg = FIELDS.map((_, fi) => perDoc.reduce((s, fs) => s + fs[fi]!.length, 0) / Math.max(1, docs.length) || 1);
     perDoc.forEach((fs, di) => {
       const tf = new Map<string, number>();
@@ -66,14 +70,17 @@ class Shard {
         for (const t of ts) tf.set(t, (tf.get(t) ?? 0) + p.weights[f] / norm);
       });
       for (const [t, w] of tf) {
-        let post = this.postings.get(t);
-        if (!post) this.postings.set(t, (post = { docs: [], weights: [] }));
+        let post = building.get(t);
+        if (!post) building.set(t, (post = { docs: [], weights: [] }));
         post.docs.push(di);
         post.weights.push(w / (p.k1 + w));
       }
     });
     const n = docs.length;
-    for (const [t, post] of this.postings) this.idfs.set(t, Math.log(1 + (n - post.docs.length + 0.5) / (post.docs.length + 0.5)));
+    for (const [t, post] of building) {
+      this.postings.set(t, { docs: Int32Array.from(post.docs), weights: Float32Array.from(post.weights) });
+      this.idfs.set(t, Math.log(1 + (n - post.docs.length + 0.5) / (post.docs.length + 0.5)));
+    }
   }
 
   /** IDF of a term; a term no document has gets the rarest possible IDF. */
@@ -135,26 +142,38 @@ export class LexicalIndex {
   }
 
   private searchShard(shard: Shard, qterms: string[], limit: number, prior: number): LexicalHit[] {
-    const score = new Map<number, number>();
-    const matched = new Map<number, number>();
+    // Typed accumulators over the shard: a query touches thousands of postings.
+    const n = shard.docs.length;
+    const score = new Float64Array(n);
+    const matched = new Float64Array(n);
+    const touched: number[] = [];
     let total = 0;
     for (const t of qterms) {
       const idf = shard.idf(t);
       total += idf;
       const post = shard.postings.get(t);
       if (!post) continue;
-      for (let i = 0; i < post.docs.length; i++) {
-        const d = post.docs[i]!;
-        score.set(d, (score.get(d) ?? 0) + idf * post.weights[i]!);
-        matched.set(d, (matched.get(d) ?? 0) + idf);
+      const { docs, weights } = post;
+      for (let i = 0; i < docs.length; i++) {
+        const d = docs[i]!;
+        if (matched[d] === 0) touched.push(d);
+        score[d]! += idf * weights[i]!;
+        matched[d]! += idf;
       }
     }
     const { priorPower } = this.params;
-    const out: LexicalHit[] = [];
-    for (const [d, s] of score) {
-      const doc = shard.docs[d]!;
-      out.push({ doc, score: s + prior * doc.popularity ** priorPower, coverage: (matched.get(d) ?? 0) / total });
+    // Bounded top-k: a common word touches tens of thousands of documents, k is small.
+    const top: { d: number; s: number }[] = [];
+    for (const d of touched) {
+      const s = score[d]! / total + prior * shard.docs[d]!.popularity ** priorPower;
+      if (top.length === limit && s <= top[limit - 1]!.s) continue;
+      let i = top.length < limit ? top.length : limit - 1;
+      while (i > 0 && top[i - 1]!.s < s) {
+        if (i < limit) top[i] = top[i - 1]!;
+        i -= 1;
+      }
+      top[i] = { d, s };
     }
-    return out.sort((a, b) => b.score - a.score).slice(0, limit);
+    return top.map(({ d, s }) => ({ doc: shard.docs[d]!, score: s, coverage: matched[d]! / total }));
   }
 }

@@ -27,9 +27,9 @@ const LANG = String.raw`(?:python(?:\s*3)?|javascript|typescript|js|ts|node(?:\.
 // Openers of a request, longest first; each ends where the task starts.
 const OPENERS: RegExp[] = [
   new RegExp(String.raw`^which\s+(?:${LANG}\s+)?(?:packages|libraries|modules)\s+(?:from\s+\w+\s+)?would\s+be\s+useful\s+(?:in|for)\s+solving\s+the\s+following\s+(?:coding\s+)?problem\s*:\s*`, "i"),
-  new RegExp(String.raw`^(?:please\s+)?(?:generate|write|create|give\s+me|show\s+me|produce)\s+(?:some\s+|a\s+|an\s+|the\s+)?(?:${LANG}\s+)?(?:code|script|program|function|snippet|class|module|example)s?\s+(?:that|which|to|for|in\s+which)\s+`, "i"),
-  /^(?:how\s+(?:do|can|should|would)\s+(?:i|you|we|one)|what\s+is\s+the\s+best\s+way\s+to|is\s+there\s+a\s+way\s+to|can\s+you\s+(?:show\s+me\s+how\s+to|help\s+me)|help\s+me|i\s+(?:want|need|would\s+like)\s+to)\s+/i,
+  new RegExp(String.raw`^(?:(?:now|then|also|next|ok(?:ay)?|and)[,\s]+)?(?:please\s+)?(?:generate|write|create|give\s+me|show\s+me|produce)\s+(?:some\s+|a\s+|an\s+|the\s+)?(?:${LANG}\s+)?(?:code|script|program|function|snippet|class|module|example)s?\s+(?:that|which|to|for|in\s+which)\s+`, "i"),
   /^i\s+need\s+(?:a|an|some)\s+(?:library|package|module|tool)s?\s+(?:for|to|that)\s+/i,
+  /^(?:how\s+(?:do|can|should|would)\s+(?:i|you|we|one)|what\s+is\s+the\s+best\s+way\s+to|is\s+there\s+a\s+way\s+to|can\s+you\s+(?:show\s+me\s+how\s+to|help\s+me)|help\s+me|i\s+(?:want|need|would\s+like)(?:\s+to)?|i\s+am\s+looking\s+for)\s+/i,
   /^(?:which|what)\s+(?:library|package|module)\s+(?:should\s+i\s+use\s+)?(?:for|to)\s+/i,
 ];
 const LANG_PREFIX = new RegExp(String.raw`^(?:in\s+)?${LANG}\s*[:,-]\s*`, "i");

@@ -39,15 +39,23 @@ export function terms(text: string): string[] {
   return words(text).filter((w) => !STOP.has(w)).map(stem);
 }
 
+// Ecosystem prefixes glued to a word in package names: pyyaml, pytest, eslint, ioredis, jsdom, nodemailer.
+const NAME_PREFIX = /^(python|py(?!thon)|node|js|es|io|ts|lib(?!rar))(?=[a-z]{3,}$)/;
+
 /**
  * Terms of a package name: its parts ("scikit-learn" → scikit, learn; "@babel/core" →
- * babel, core) and the whole name without separators ("scikitlearn", "socketio"), so a
- * request that writes the name either way finds it.
+ * babel, core), each part also without a glued ecosystem prefix ("pyyaml" → yaml,
+ * "eslint" → lint), and the whole name without separators ("scikitlearn", "socketio"), so
+ * a request that writes the name either way, or names the thing it is for, finds it.
  */
 export function nameTerms(name: string): string[] {
   const parts = words(name.replace(/^@/, ""));
   const joined = parts.join("");
   const out = parts.map(stem);
+  for (const p of parts) {
+    const bare = p.replace(NAME_PREFIX, "");
+    if (bare !== p) out.push(stem(bare));
+  }
   if (parts.length > 1 && joined.length > 2) out.push(joined);
   return out;
 }

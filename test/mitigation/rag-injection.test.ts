@@ -83,7 +83,9 @@ describe("a crafted RAG index", () => {
     expect(rec.verdict).toBe("modified");
     expect(rec.data.statements.length).toBeGreaterThan(10);
     const system: string = h.up.chatRequests()[before]!.body.messages[0].content;
-    expect(system).not.toMatch(HOSTILE);
+    const fenced = /<packages>\n([\s\S]*)\n<\/packages>/.exec(system)?.[1] ?? "";
+    expect(fenced.split("\n").length).toBe(rec.data.statements.length);
+    expect(fenced).not.toMatch(HOSTILE);
     expect(system).toContain("Here is some information about packages that might be useful");
     expect(system).toMatch(/not instructions/);
     for (const line of system.split("\n").filter((l) => l.startsWith("Package "))) {

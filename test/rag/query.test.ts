@@ -12,6 +12,8 @@ describe("normaliseQuery", () => {
     ["Python: retry a failing HTTP call with exponential backoff", "retry a failing HTTP call with exponential backoff"],
     ["Can you show me how to parse a TOML file in Node.js?", "parse a TOML file"],
     ["Detect faces in a photo", "Detect faces in a photo"],
+    ["I need an HTTP client.", "an HTTP client"],
+    ["Now generate JavaScript code that parses YAML", "parses YAML"],
   ])("%s", (input, expected) => {
     expect(normaliseQuery(input)).toBe(expected);
   });

@@ -93,10 +93,15 @@ describe("retrieval", () => {
   });
 
   it("adds nothing when no package is relevant enough, and k anyway with the threshold off", async () => {
-    expect(await retriever.retrieve({ query: "reverse the characters of a string in place", ecosystem: "pypi" })).toEqual([]);
-    expect(await retriever.retrieve({ query: "zzqx flibbertigibbet", ecosystem: "npm" })).toEqual([]);
-    const forced = await retriever.retrieve({ query: "reverse the characters of a string in place", ecosystem: "pypi", minRelevance: 0 });
-    expect(forced).toHaveLength(5);
+    // Most of this task's words match nothing: the few popular packages that share "file" stay out.
+    const task = "frobnicate the wobblefrotz zzqx file";
+    expect(await retriever.retrieve({ query: task, ecosystem: "pypi" })).toEqual([]);
+    expect(await retriever.retrieve({ query: task, ecosystem: "npm" })).toEqual([]);
+    expect(await retriever.retrieve({ query: task, ecosystem: "pypi", minRelevance: 0 })).toHaveLength(5);
+    // A strict threshold keeps only packages that match every word of the task.
+    const strict = await retriever.retrieve({ query: "YAML parser", ecosystem: "pypi", minRelevance: 1 });
+    expect(strict.length).toBeGreaterThan(0);
+    for (const h of strict) expect(h.relevance).toBe(1);
   });
 
   it("filters by ecosystem", async () => {
