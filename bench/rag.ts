@@ -83,7 +83,7 @@ console.log(`build: ${manifest.buildSeconds ?? "?"} s (manifest${args.rebuild ? 
 const shipped = base.lexical;
 const zero = Object.fromEntries(FIELDS.map((k) => [k, 0])) as Record<Field, number>;
 const only = (fields: Field[]): Record<Field, number> => ({ ...zero, ...Object.fromEntries(fields.map((k) => [k, shipped.weights[k]])) });
-const off = { ...shipped, prior: 0, expansion: 0 };
+const off = { ...shipped, prior: 0 };
 const steps: { label: string; params: LexicalParams; normalise: boolean }[] = [
   { label: "BM25, summary only, raw prompt", params: { ...off, weights: { ...zero, summary: 1 } }, normalise: false },
   { label: "+ query normalisation", params: { ...off, weights: { ...zero, summary: 1 } }, normalise: true },
@@ -91,8 +91,7 @@ const steps: { label: string; params: LexicalParams; normalise: boolean }[] = [
   { label: "+ import names", params: { ...off, weights: only(["name", "summary", "imports"]) }, normalise: true },
   { label: "+ keywords (anchor text)", params: { ...off, weights: only(["name", "summary", "imports", "keywords"]) }, normalise: true },
   { label: "+ task texts (doc2query)", params: off, normalise: true },
-  { label: "+ popularity prior", params: { ...off, prior: shipped.prior }, normalise: true },
-  ...(shipped.expansion > 0 ? [{ label: "+ word neighbours (query expansion)", params: shipped, normalise: true }] : []),
+  { label: "+ popularity prior (shipped)", params: shipped, normalise: true },
 ];
 console.log(`\nAblation (${args.split} split, top 5, no threshold)\n| step | PyPI recall@5 | PyPI MRR | npm recall@5 | npm MRR | build ms |\n| --- | --- | --- | --- | --- | --- |`);
 for (const step of steps) {

@@ -36,8 +36,6 @@ export const LexicalConfigSchema = z.strictObject({
   /** Weight of the popularity prior, added to the BM25F score divided by the query's IDF mass (0: off). */
   prior: z.number().min(0).default(0.3),
   priorPower: z.number().positive().default(1),
-  /** Weight of neighbour words (word_neighbours.py) added to the query, times their similarity (0: off). */
-  expansion: z.number().min(0).default(0),
 });
 export type LexicalConfig = z.infer<typeof LexicalConfigSchema>;
 

@@ -7,10 +7,7 @@
  * independent per-column BM25) and hides IDF, which the relevance threshold needs.
  */
 import type { Ecosystem } from "../packages/types.js";
-import { nameTerms, stem, terms, words } from "./text.js";
-
-/** Word → words registry authors use with it (rag-index/scripts/word_neighbours.py), with similarity. */
-export type Neighbours = Map<string, { word: string; sim: number }[]>;
+import { nameTerms, terms } from "./text.js";
 
 export const FIELDS = ["name", "summary", "imports", "keywords", "questions"] as const;
 export type Field = (typeof FIELDS)[number];
@@ -36,8 +33,6 @@ export interface LexicalParams {
    */
   prior: number;
   priorPower: number;
-  /** Weight of a neighbour word in the query, times its similarity (0: no expansion). */
-  expansion: number;
 }
 
 export interface LexicalHit {
@@ -100,7 +95,6 @@ export class LexicalIndex {
   constructor(
     docs: LexicalDoc[],
     private readonly params: LexicalParams,
-    private readonly neighbours: Neighbours = new Map(),
   ) {
     for (const eco of new Set(docs.map((d) => d.ecosystem))) {
       this.shards.set(eco, new Shard(docs.filter((d) => d.ecosystem === eco), params));
@@ -136,26 +130,9 @@ export class LexicalIndex {
   }
 
   /** Best `limit` documents for the query terms, in one ecosystem or all. */
-  /**
-   * Query terms with weights: the query's own (1) and, when expansion is on, its words'
-   * neighbours (expansion × similarity). Coverage only ever counts the query's own terms.
-   */
-  private weighted(query: string, expansion: number): Map<string, number> {
-    const own = terms(query);
-    const out = new Map<string, number>(own.map((t) => [t, 1]));
-    if (expansion <= 0) return out;
-    for (const w of words(query)) {
-      for (const n of this.neighbours.get(w) ?? []) {
-        const t = stem(n.word);
-        out.set(t, Math.max(out.get(t) ?? 0, expansion * n.sim));
-      }
-    }
-    return out;
-  }
-
-  search(query: string, opts: { ecosystem?: Ecosystem; limit: number; prior?: number; expansion?: number }): LexicalHit[] {
-    const qterms = this.weighted(query, opts.expansion ?? this.params.expansion);
-    if (qterms.size === 0) return [];
+  search(query: string, opts: { ecosystem?: Ecosystem; limit: number; prior?: number }): LexicalHit[] {
+    const qterms = [...new Set(terms(query))];
+    if (qterms.length === 0) return [];
     const hits: LexicalHit[] = [];
     for (const [eco, shard] of this.shards) {
       if (opts.ecosystem && eco !== opts.ecosystem) continue;
@@ -164,28 +141,26 @@ export class LexicalIndex {
     return hits.sort((a, b) => b.score - a.score).slice(0, opts.limit);
   }
 
-  private searchShard(shard: Shard, qterms: Map<string, number>, limit: number, prior: number): LexicalHit[] {
+  private searchShard(shard: Shard, qterms: string[], limit: number, prior: number): LexicalHit[] {
     // Typed accumulators over the shard: a query touches thousands of postings.
     const n = shard.docs.length;
     const score = new Float64Array(n);
     const matched = new Float64Array(n);
     const touched: number[] = [];
     let total = 0;
-    for (const [t, qw] of qterms) {
+    for (const t of qterms) {
       const idf = shard.idf(t);
-      const own = qw === 1;
-      if (own) total += idf;
+      total += idf;
       const post = shard.postings.get(t);
       if (!post) continue;
       const { docs, weights } = post;
       for (let i = 0; i < docs.length; i++) {
         const d = docs[i]!;
-        if (score[d] === 0) touched.push(d);
-        score[d]! += qw * idf * weights[i]!;
-        if (own) matched[d]! += idf;
+        if (matched[d] === 0) touched.push(d);
+        score[d]! += idf * weights[i]!;
+        matched[d]! += idf;
       }
     }
-    if (total === 0) return [];
     const { priorPower } = this.params;
     // Bounded top-k: a common word touches tens of thousands of documents, k is small.
     const top: { d: number; s: number }[] = [];
