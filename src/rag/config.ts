@@ -30,7 +30,7 @@ const fieldNumbers = (d: FieldValues) =>
 
 /** Field weights and BM25 parameters; the defaults were tuned on the dev split (docs/BENCHMARKS.md). */
 export const LexicalConfigSchema = z.strictObject({
-  weights: fieldNumbers({ name: 1, summary: 1, imports: 2, keywords: 2, questions: 1 }),
+  weights: fieldNumbers({ name: 3, summary: 1, imports: 2, keywords: 2, questions: 1 }),
   b: fieldNumbers({ name: 0.5, summary: 0.75, imports: 0.5, keywords: 0.75, questions: 0.75 }),
   k1: z.number().positive().default(1.2),
   /** Weight of the popularity prior, added to the BM25F score divided by the query's IDF mass (0: off). */
