@@ -38,6 +38,7 @@ function ragConfig(raw: unknown): { rag: RagConfig; configPath?: string } {
 
 const BuildOptions = z.object({
   force: z.boolean().optional(),
+  mode: z.enum(["vector", "fulltext", "hybrid"]).optional(),
   generator: z.string().optional(),
   generatorLimit: z.coerce.number().int().positive().default(200),
   annMinRows: z.coerce.number().int().positive().default(50_000),
@@ -68,7 +69,8 @@ async function runBuild(raw: Record<string, unknown>): Promise<void> {
     generated = await generateQuestions({ config: cfg, model: o.generator, dataDir: rag.dataDir, limit: o.generatorLimit });
   }
   const { manifest, skipped } = await buildIndex({
-    config: rag,
+    // vector and hybrid need the statements embedded; fulltext (the default) does not.
+    config: o.mode ? { ...rag, mode: o.mode } : rag,
     force: o.force,
     generated,
     generatorModel: o.generator,
@@ -114,6 +116,7 @@ export function registerRagIndex(program: Command): void {
   const group = program.command("rag-index").description("Build or query the RAG index of package statements");
   common(group.command("build").description("Write the package table to LanceDB (embedding only for vector/hybrid modes; resumes an interrupted build)"))
     .option("--force", "rebuild even if a complete index with the same inputs exists")
+    .option("--mode <fulltext|vector|hybrid>", "index for this mode (vector and hybrid embed every statement: minutes)")
     .option("--generator <model>", "also ask this gateway model (config `models[].name`) for questions per package")
     .option("--generator-limit <n>", "packages the generator is asked about, most popular first", "200")
     .option("--ann-min-rows <n>", "rows from which an HNSW-SQ vector index is built", "50000")

@@ -4,7 +4,7 @@
  * mitigation calls. rag-index/ (CLI, data, bench) imports from here, never the reverse.
  */
 import { projectRoot } from "../util/paths.js";
-import { buildIndex, type BuildProgress } from "./build.js";
+import { buildIndex, needsVectors, type BuildProgress } from "./build.js";
 import { resolveRagPaths, type RagConfig } from "./config.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { progressPrinter } from "./progress.js";
@@ -28,13 +28,19 @@ export function createRetriever(config: RagConfig, deps: RetrieverDeps = {}): Ra
   return new RagRetriever(resolveRagPaths(config, projectRoot()), deps);
 }
 
+/** Whether a manifest describes a complete index this config can search (vectors when its mode needs them). */
+export function indexServes(manifest: Manifest | undefined, config: Pick<RagConfig, "table" | "mode">): boolean {
+  return manifest?.complete === true && manifest.table === config.table && (!needsVectors(config) || manifest.dims > 0);
+}
+
 export interface EnsureIndexResult {
   built: boolean;
   manifest: Manifest;
 }
 
 /**
- * Builds the index when it is missing, half-built (resuming) or of an older layout, and
+ * Builds the index when it is missing, half-built (resuming), of an older layout or without
+ * the vectors the configured mode needs, and
  * leaves a complete one alone even if the data changed since: rebuilding is the
  * operator's call (`slopguard rag-index build`). Progress goes to stderr unless the caller
  * passes its own `onProgress`.
@@ -46,7 +52,7 @@ export async function ensureIndex(
   config = resolveRagPaths(config, projectRoot());
   const db = await connectIndex(config);
   const existing = await readManifest(db).finally(() => db.close());
-  if (existing?.complete && existing.table === config.table) return { built: false, manifest: existing };
+  if (indexServes(existing, config)) return { built: false, manifest: existing as Manifest };
   const result = await buildIndex({ config, onProgress: opts.onProgress ?? progressPrinter() });
   return { built: !result.skipped, manifest: result.manifest };
 }

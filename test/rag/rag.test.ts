@@ -10,7 +10,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/rag/build.js";
 import { RagConfigSchema, type RagConfig } from "../../src/rag/config.js";
-import { createRetriever, ensureIndex, fuseRrf } from "../../src/rag/index.js";
+import { createRetriever, ensureIndex, fuseRrf, indexServes } from "../../src/rag/index.js";
 import { normaliseQuery } from "../../src/rag/query.js";
 import type { RagRetriever } from "../../src/rag/retriever.js";
 
@@ -62,10 +62,13 @@ describe("index build", () => {
     expect(retriever.size()).toBe(manifest.rows);
   });
 
-  it("ensureIndex leaves a complete index alone", async () => {
+  it("ensureIndex leaves a complete index alone; one without vectors does not serve a vector mode", async () => {
     const res = await ensureIndex(config);
     expect(res.built).toBe(false);
     expect(res.manifest.complete).toBe(true);
+    expect(indexServes(res.manifest, config)).toBe(true);
+    expect(indexServes(res.manifest, { ...config, mode: "hybrid" })).toBe(false);
+    expect(indexServes({ ...res.manifest, complete: false }, config)).toBe(false);
   });
 });
 
