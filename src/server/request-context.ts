@@ -26,7 +26,7 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals.signal = controller.signal;
     res.locals.logger = logger;
     res.setHeader("x-request-id", requestId);
-    const inFlightRoute = req.path.startsWith("/v1/chat") ? "/v1/chat/completions" : "other";
+    const inFlightRoute = req.path.startsWith("/v1/chat") ? "/v1/chat/completions" : req.path === "/v1/responses" ? "/v1/responses" : "other";
     metrics.inFlight.inc({ route: inFlightRoute });
     res.once("close", () => {
       const finished = res.writableFinished;
