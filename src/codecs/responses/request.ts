@@ -208,7 +208,7 @@ function encodeMessage(m: Message, calls: ReadonlyMap<string, ToolKind>): Raw[] 
     case "user": {
       const raw = base(m.native);
       const role = m.role === "user" ? "user" : raw.role === "developer" ? "developer" : "system";
-      return [{ ...raw, type: "message", role, content: encodeContent(m.content) }];
+      return [{ ...raw, type: "message", role, content: encodeContent(m.content, raw.content) }];
     }
     case "assistant":
       return encodeAnswerItems(m.content as AnswerPart[], { mode: "input" });
@@ -217,11 +217,10 @@ function encodeMessage(m: Message, calls: ReadonlyMap<string, ToolKind>): Raw[] 
   }
 }
 
-function encodeContent(parts: ReadonlyArray<TextPart | OpaquePart>): string | Raw[] {
-  // A plain string unless a part needs its wire form (images, files).
-  if (parts.every((p) => p.type === "text" && (p.native?.api !== API || Object.keys(p.native.raw).every((k) => k === "type" || k === "text")))) {
-    return parts.map((p) => (p as TextPart).text).join("");
-  }
+/** A plain string when the client sent one (or another API's text); content parts when it sent parts or a part needs its wire form. */
+function encodeContent(parts: ReadonlyArray<TextPart | OpaquePart>, rawContent: unknown): string | Raw[] {
+  const plain = (p: TextPart | OpaquePart) => p.type === "text" && (p.native?.api !== API || Object.keys(p.native.raw).every((k) => k === "type" || k === "text"));
+  if (!Array.isArray(rawContent) && parts.every(plain)) return parts.map((p) => (p as TextPart).text).join("");
   return parts.flatMap((p): Raw[] => {
     if (p.type === "opaque") return p.native.api === API ? [{ ...p.native.raw }] : [];
     return [{ ...base(p.native), type: "input_text", text: p.text }];
