@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PackagesConfigSchema } from "../packages/config.js";
+import { ToolSpecsSchema } from "../packages/toolcalls/config.js";
 import { RagConfigSchema } from "../rag/config.js";
 import { MitigationConfigSchema } from "../mitigation/config.js";
 import { StateConfigSchema } from "../state/config.js";
@@ -37,6 +38,12 @@ const ModelBase = {
   /** Per-model overrides of the mitigation prompt templates (models follow different phrasings). */
   templates: z.record(z.string(), z.string()).default({}),
   ecosystem: z.enum(["pypi", "npm"]).optional(),
+  /**
+   * Tools of the agents that use this model, merged over the shipped defaults (Claude Code, Codex,
+   * Qwen Code, Cline, OpenHands, Cursor): which are shells, file writes, edits and patches, and where
+   * their arguments are. Any other tool has its string arguments read as text.
+   */
+  tools: ToolSpecsSchema.optional(),
 };
 
 export const OpenAICompatibleModelSchema = z.strictObject({

@@ -53,7 +53,7 @@ export interface SlopguardReport {
   error?: string;
 }
 
-const EMPTY_TOTALS: CheckReport["totals"] = { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0 };
+const EMPTY_TOTALS: CheckReport["totals"] = { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0, allowed: 0 };
 
 /** The first-answer check self-refine leaves in its record. */
 export function modelCheckOf(records: readonly MitigationRecord[]): CheckReport | undefined {

@@ -192,7 +192,7 @@ async function judge(
     ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.name, input: c.input })) } : {}),
     ...(ecosystem ? { ecosystem } : {}),
     ...(asksForList(call) ? { expectList: true } : {}),
-    ...((ctx.model as { tools?: unknown }).tools !== undefined ? ({ tools: (ctx.model as { tools?: unknown }).tools } as object) : {}),
+    ...(ctx.model.tools !== undefined ? { tools: ctx.model.tools } : {}),
   };
   const report = await withTimeout(deps.checker.check(input, { signal: ctx.signal }), deps.checkTimeoutMs, "package check");
   const pkgs = uniquePackages(report.packages.filter((p) => p.ecosystem !== "conda"));

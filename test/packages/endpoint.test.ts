@@ -25,7 +25,7 @@ describe("POST /v1/packages/check", () => {
     expect(status).toBe(200);
     expect(json.object).toBe("packages.check");
     expect(json.verdict).toBe("hallucination");
-    expect(json.totals).toEqual({ packages: 2, exists: 1, not_found: 1, unknown: 0, risky: 0 });
+    expect(json.totals).toEqual({ packages: 2, exists: 1, not_found: 1, unknown: 0, risky: 0, allowed: 0 });
     expect(json.packages[0]).toMatchObject({ name: "PyYAML", normalized: "pyyaml", module: "yaml", source: "import", line: 2, verdict: "exists", via: "snapshot", risks: [], risk: "none" });
     expect(json.packages[1]).toMatchObject({ normalized: "fakelib-zz-invented", verdict: "not_found", risk: "high" });
   });

@@ -6,6 +6,7 @@
  */
 import type { ToolCallPart } from "../../core/parts.js";
 import type { CheckInput, CheckReport, CheckedPackage, Ecosystem, PackageChecker } from "../../packages/types.js";
+import type { ToolSpecsInput } from "../../packages/toolcalls/config.js";
 import { withTimeout } from "../prompt.js";
 import { badPackages } from "../report.js";
 import type { Piece } from "./segments.js";
@@ -17,7 +18,7 @@ export interface CheckScope {
   timeoutMs: number;
   signal: AbortSignal;
   /** The model's tool specs (config `models[].tools`), merged over the shipped defaults by the checker. */
-  tools?: unknown;
+  tools?: ToolSpecsInput;
 }
 
 export type Checked = { report: CheckReport; ms: number } | { error: string; ms: number };
@@ -27,7 +28,7 @@ async function run(scope: CheckScope, input: CheckInput): Promise<Checked> {
   const full: CheckInput = {
     ...input,
     ...(scope.ecosystem ? { ecosystem: scope.ecosystem } : {}),
-    ...(scope.tools !== undefined ? ({ tools: scope.tools } as object) : {}),
+    ...(scope.tools !== undefined ? { tools: scope.tools } : {}),
   };
   try {
     const report = await withTimeout(scope.checker.check(full, { signal: scope.signal }), scope.timeoutMs, "package check");
@@ -63,5 +64,5 @@ export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind
 
 /** A package the checker gave up on (its per-check lookup limit): fail-closed policies treat it as unchecked. */
 export function isUnsettled(p: CheckedPackage): boolean {
-  return (p.via as string) === "limit";
+  return p.via === "limit";
 }

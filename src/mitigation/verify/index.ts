@@ -54,7 +54,7 @@ export function createVerify(deps: VerifyDeps): Mitigation {
 }
 
 function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): CheckScope {
-  const tools = (ctx.model as { tools?: unknown }).tools;
+  const tools = ctx.model.tools;
   return {
     checker: deps.checker,
     ecosystem: resolveEcosystem(ctx, call),
