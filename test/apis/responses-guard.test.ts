@@ -5,7 +5,8 @@
  * is (the client gets a message item with the notice and the response completes);
  * `repair` sends the model a `function_call_output` (to a Responses upstream) or a
  * tool message (to a chat upstream) saying the command was not run, and delivers the
- * corrected call. The made-up names come from the offline snapshot's own verdicts.
+ * corrected call. The checker runs offline on the snapshot: the made-up PyPI name is
+ * settled as not found; the npm snapshot is partial, so the made-up npm name is `unknown`.
  */
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +57,7 @@ describe.each(MODELS)("%s", (model) => {
       expect(calls(response).map((c) => [c.call_id, JSON.parse(c.arguments)])).toEqual([["call_1", { cmd: BAD_INSTALL }]]);
       expect(response.status).toBe("completed");
       expect(report).toMatchObject({ action: "annotated", verdict: "hallucination" });
-      const bad = report.packages.filter((p: any) => p.verdict === "not_found").map((p: any) => p.name).sort();
+      const bad = report.packages.filter((p: any) => p.verdict !== "exists").map((p: any) => p.name).sort();
       expect(bad).toEqual(["lodahs-utils", "reqeusts-oauthlib2"]);
     });
 
@@ -67,7 +68,7 @@ describe.each(MODELS)("%s", (model) => {
       expect(response.status).toBe("completed");
       expect(response.output.map((i) => i.type)).toEqual(["message"]);
       expect(response.output_text).toContain("reqeusts-oauthlib2 (pypi): does not exist");
-      expect(response.output_text).toContain("lodahs-utils (npm)");
+      expect(response.output_text).toContain(BAD_INSTALL.replace(/"/g, '\\"'));
       expect(report.action).toBe("blocked");
       expect(report.withheld).toEqual([expect.objectContaining({ kind: "tool-call", reason: "not_found", tool: "exec_command", toolCallId: "call_2" })]);
     });

@@ -30,7 +30,7 @@ const lastUpstream = () => h.up.requests.at(-1)!;
 
 describe.each(MODELS)("%s: text answers", (model) => {
   it("JSON: a Response object with the answer, usage, the report as an extra field and the X-Slopguard headers", async () => {
-    h.up.setModel(() => ({ text: "Use pyyaml to parse YAML." }));
+    h.up.setModel(() => ({ text: "Run `pip install pyyaml` to parse YAML." }));
     const { data, response } = await h.client.responses
       .create({ model, instructions: "Answer briefly.", input: "Which package parses YAML?", max_output_tokens: 50, temperature: 0.3 })
       .withResponse();
@@ -38,8 +38,8 @@ describe.each(MODELS)("%s: text answers", (model) => {
     expect(data.id).toMatch(/^resp_/);
     expect(data.status).toBe("completed");
     expect(data.model).toBe(model);
-    expect(data.output_text).toBe("Use pyyaml to parse YAML.");
-    expect(data.output).toEqual([{ type: "message", id: expect.stringMatching(/^msg_/), status: "completed", role: "assistant", content: [expect.objectContaining({ type: "output_text", text: "Use pyyaml to parse YAML." })] }]);
+    expect(data.output_text).toBe("Run `pip install pyyaml` to parse YAML.");
+    expect(data.output).toEqual([{ type: "message", id: expect.stringMatching(/^msg_/), status: "completed", role: "assistant", content: [expect.objectContaining({ type: "output_text", text: "Run `pip install pyyaml` to parse YAML." })] }]);
     expect(data.usage).toMatchObject({ input_tokens: 9, output_tokens: expect.any(Number) });
     expect(data.usage!.total_tokens).toBe(data.usage!.input_tokens + data.usage!.output_tokens);
     expect(data.instructions).toBe("Answer briefly.");
@@ -59,14 +59,14 @@ describe.each(MODELS)("%s: text answers", (model) => {
   });
 
   it("stream: responses.stream() gets the deltas, and finalResponse() the text and the report", async () => {
-    h.up.setModel(() => ({ text: "Use pyyaml to parse YAML." }));
+    h.up.setModel(() => ({ text: "Run `pip install pyyaml` to parse YAML." }));
     const stream = h.client.responses.stream({ model, input: [{ role: "user", content: "Which package parses YAML?" }] });
     const deltas: string[] = [];
     stream.on("response.output_text.delta", (e) => deltas.push(e.delta));
     const final = await stream.finalResponse();
-    expect(deltas.join("")).toBe("Use pyyaml to parse YAML.");
+    expect(deltas.join("")).toBe("Run `pip install pyyaml` to parse YAML.");
     expect(deltas.length).toBeGreaterThan(1);
-    expect(final.output_text).toBe("Use pyyaml to parse YAML.");
+    expect(final.output_text).toBe("Run `pip install pyyaml` to parse YAML.");
     expect(final.status).toBe("completed");
     expect(final.usage?.input_tokens).toBe(9);
     expect((final as any).slopguard).toMatchObject({ verdict: "clean", action: "annotated" });
@@ -74,7 +74,7 @@ describe.each(MODELS)("%s: text answers", (model) => {
   });
 
   it("stream: typed events in OpenAI's order, each with the next sequence_number, the report on response.completed", async () => {
-    h.up.setModel(() => ({ text: "Hello there" }));
+    h.up.setModel(() => ({ text: "Hello there" })); // no package: verdict none
     const { res, text } = await postResponses(h.gw, { model, input: "hi", stream: true });
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(res.headers.get("x-slopguard-profile")).toBe("default");
@@ -97,7 +97,7 @@ describe.each(MODELS)("%s: text answers", (model) => {
     expect(created).toMatchObject({ status: "in_progress", output: [], model });
     expect(completed.id).toBe(created.id);
     expect(completed.output[0].content[0].text).toBe("Hello there");
-    expect(completed.slopguard).toMatchObject({ verdict: "clean" });
+    expect(completed.slopguard).toMatchObject({ verdict: "none", action: "annotated" });
     expect(text).not.toContain("[DONE]");
   });
 
@@ -216,7 +216,7 @@ describe("validation and errors in OpenAI's shape", () => {
     h.up.setModel(() => ({ text: "continued" }));
     const r = await h.client.responses.create({ model: "resp-up", input: "and then?", previous_response_id: "resp_1", store: true });
     expect(r.output_text).toBe("continued");
-    expect(r.store).toBe(true);
+    expect((r as any).store).toBe(true);
     expect(lastUpstream().body).toMatchObject({ previous_response_id: "resp_1", store: true });
   });
 
