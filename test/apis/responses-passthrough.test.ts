@@ -150,6 +150,16 @@ describe("answers of a Responses upstream", () => {
     expect(last).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "upstream_error" } } });
   });
 
+  it("an error event mid-stream (OpenAI nests the error) ends the client's stream with an error event and response.failed", async () => {
+    const events = upstreamEvents("resp_e", [output[2]!]);
+    const error = { type: "error", sequence_number: 99, error: { type: "server_error", code: "server_error", message: "the upstream fell over", param: null } };
+    raw.answer({ events: [...events.slice(0, 5), error] });
+    const { text } = await postResponses(rawGw, { model: "raw", input: "x", stream: true });
+    const [err, failed] = parseEvents(text).slice(-2).map((e) => e.data);
+    expect(err).toMatchObject({ type: "error", code: "upstream_error", message: expect.stringContaining("the upstream fell over") });
+    expect(failed.type).toBe("response.failed");
+  });
+
   it("a stream that ends cleanly without response.completed is refused: error event, response.failed, no completion", async () => {
     const events = upstreamEvents("resp_t", [output[2]!]);
     raw.answer({ events: events.slice(0, -2) }); // cut before output_item.done and response.completed
