@@ -10,6 +10,7 @@ import OpenAI from "openai";
 import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { makeChecker } from "../mitigation/checker.js";
+import type { Retriever } from "../../src/rag/types.js";
 
 export const MODELS = ["chat-up", "resp-up"] as const;
 export type ModelName = (typeof MODELS)[number];
@@ -21,18 +22,17 @@ export interface ResponsesHarness {
   close(): Promise<void>;
 }
 
-export async function startResponsesHarness(options: { mitigation?: Record<string, unknown>; models?: Record<string, unknown>[] } = {}): Promise<ResponsesHarness> {
+export async function startResponsesHarness(options: { mitigation?: Record<string, unknown>; retriever?: Retriever } = {}): Promise<ResponsesHarness> {
   const up = await startScriptedUpstream();
   const gw = await startGateway({
     config: {
       models: [
         upstreamModel(up, { name: "chat-up" }),
         upstreamModel(up, { name: "resp-up", provider: "openai-responses" }),
-        ...(options.models ?? []).map((m) => upstreamModel(up, m)),
       ],
       mitigation: options.mitigation ?? {},
     },
-    services: { packageChecker: await makeChecker() },
+    services: { packageChecker: await makeChecker(), retriever: options.retriever },
   });
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "x", maxRetries: 0 });
   return {

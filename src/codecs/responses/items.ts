@@ -121,7 +121,7 @@ export function encodeAnswerItems(parts: readonly AnswerPart[], options: EncodeI
         const rawPart = ((raw.content as Raw[] | undefined)?.[0] ?? {}) as Raw;
         const part = rawPart.type === "refusal"
           ? { ...rawPart, refusal: p.text }
-          : { ...outputTextBase(options.mode), ...rawPart, type: "output_text", text: p.text };
+          : { ...(rawPart.type === "output_text" ? rawPart : outputTextBase(options.mode)), type: "output_text", text: p.text };
         if (message && id !== undefined && message.id === id) {
           (message.item.content as Raw[]).push(part);
           continue;

@@ -141,15 +141,11 @@ export class ResponsesStreamDecoder {
     }
   }
 
-  private textId(item: OpenItem, contentIndex: number): string {
-    return contentIndex === 0 ? item.id : `${item.id}:${contentIndex}`;
-  }
-
   private textStart(index: number, contentIndex: number): StreamPart[] {
     const item = this.item(index, "content part");
     if (item.kind !== "message" || item.texts.has(contentIndex)) return [];
     item.texts.set(contentIndex, "");
-    return [{ type: "text-start", id: this.textId(item, contentIndex) }];
+    return [{ type: "text-start", id: textId(item, contentIndex) }];
   }
 
   private textDelta(e: { output_index: number; content_index: number; delta: string }): StreamPart[] {
@@ -157,7 +153,7 @@ export class ResponsesStreamDecoder {
     const item = this.item(e.output_index, "text delta");
     if (item.kind !== "message" || !e.delta) return out;
     item.texts.set(e.content_index, (item.texts.get(e.content_index) ?? "") + e.delta);
-    out.push({ type: "text-delta", id: this.textId(item, e.content_index), delta: e.delta });
+    out.push({ type: "text-delta", id: textId(item, e.content_index), delta: e.delta });
     return out;
   }
 
@@ -186,7 +182,7 @@ export class ResponsesStreamDecoder {
     item.ended = true;
     switch (item.kind) {
       case "message":
-        return [...item.texts.keys()].map((ci) => ({ type: "text-end", id: this.textId(item, ci) }));
+        return close(item);
       case "reasoning":
         // The finished item carries `encrypted_content`: a Responses client gets it back whole.
         return [{ type: "reasoning-end", id: item.id, native: { api: API, raw: e.item } }];
@@ -216,10 +212,14 @@ export class ResponsesStreamDecoder {
   }
 }
 
-/** Ends an item the upstream never sent `output_item.done` for. */
+function textId(item: OpenItem, contentIndex: number): string {
+  return contentIndex === 0 ? item.id : `${item.id}:${contentIndex}`;
+}
+
+/** Ends an item (at its `output_item.done`, or at the end of a response that never sent one). */
 function close(item: OpenItem): StreamPart[] {
   item.ended = true;
-  if (item.kind === "message") return [...item.texts.keys()].map((ci) => ({ type: "text-end", id: ci === 0 ? item.id : `${item.id}:${ci}` }));
+  if (item.kind === "message") return [...item.texts.keys()].map((ci) => ({ type: "text-end", id: textId(item, ci) }));
   if (item.kind === "reasoning") return [{ type: "reasoning-end", id: item.id }];
   if (item.kind === "tool") return [{ type: "tool-call-end", id: item.id }];
   return [];
