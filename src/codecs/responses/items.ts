@@ -121,13 +121,14 @@ export function encodeAnswerItems(parts: readonly AnswerPart[], options: EncodeI
         const rawPart = ((raw.content as Raw[] | undefined)?.[0] ?? {}) as Raw;
         const part = rawPart.type === "refusal"
           ? { ...rawPart, refusal: p.text }
-          : { ...(rawPart.type === "output_text" ? rawPart : outputTextBase(options.mode)), type: "output_text", text: p.text };
+          : { type: "output_text", ...(rawPart.type === "output_text" ? rawPart : outputTextBase(options.mode)), text: p.text };
         if (message && id !== undefined && message.id === id) {
           (message.item.content as Raw[]).push(part);
           continue;
         }
-        const item: Raw = { ...raw, type: "message", role: "assistant", content: [part] };
-        if (options.mode === "output") Object.assign(item, { id: id ?? options.ids?.next("msg"), status: "completed" });
+        // OpenAI's key order (id, type, status, …) first; the typed fields win over the raw ones.
+        const head = options.mode === "output" ? { id: id ?? options.ids?.next("msg"), type: "message", status: "completed" } : { type: "message" };
+        const item: Raw = { ...head, ...raw, ...head, role: "assistant", content: [part] };
         out.push(item);
         message = { item, id };
         continue;
@@ -174,9 +175,9 @@ export function splitName(name: string, raw: Raw, names: ToolNames | undefined):
 export function encodeToolCallItem(p: ToolCallPart, options: EncodeItemsOptions): Raw {
   const type = p.kind === "custom" ? "custom_tool_call" : "function_call";
   const raw = base(p.native);
-  const item: Raw = raw.type === type ? raw : {};
-  delete item.namespace;
-  Object.assign(item, { type, call_id: p.id, ...splitName(p.name, raw, options.names) }, p.kind === "custom" ? { input: p.input } : { arguments: p.input });
-  if (options.mode === "output") Object.assign(item, { id: item.id ?? options.ids?.next(p.kind === "custom" ? "ctc" : "fc"), status: "completed" });
-  return item;
+  const own: Raw = raw.type === type ? raw : {};
+  delete own.namespace;
+  const head = options.mode === "output" ? { id: own.id ?? options.ids?.next(p.kind === "custom" ? "ctc" : "fc"), type, status: "completed" } : { type };
+  const body = p.kind === "custom" ? { input: p.input } : { arguments: p.input };
+  return { ...head, ...own, ...head, call_id: p.id, ...splitName(p.name, raw, options.names), ...body };
 }

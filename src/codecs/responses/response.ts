@@ -103,9 +103,11 @@ export interface ResponseMeta {
   stores: boolean;
 }
 
-/** The frame of a Response: everything but its output, status and usage. */
+/** The frame of a Response: everything but its output and usage; `status` is a placeholder the caller sets. */
 export function responseFrame(meta: ResponseMeta, upstreamRaw?: Raw): Raw {
-  const frame: Raw = { ...DEFAULTS, ...upstreamRaw, ...meta.echo, id: meta.id, object: "response", created_at: meta.createdAt, model: meta.model };
+  // OpenAI's key order first (id, object, created_at, status, …), then what the upstream and the request add.
+  const head = { id: meta.id, object: "response", created_at: meta.createdAt, status: "in_progress", model: meta.model };
+  const frame: Raw = { ...head, ...DEFAULTS, ...upstreamRaw, ...meta.echo, ...head };
   if (!meta.stores) frame.store = false;
   delete frame.output_text; // the SDKs' convenience field, not part of the wire format
   return frame;

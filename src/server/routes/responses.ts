@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import { decodeResponsesRequest, encodeResponse, newResponseId, ResponsesRequestSchema, responsesStreamWriter } from "../../codecs/responses/index.js";
+import { defined } from "../../codecs/chat/request.js";
 import { ApiError, fromZod } from "../errors.js";
 import { ECOSYSTEM_HEADER, PROFILE_HEADER, type GatewayService } from "../service.js";
 import { pipeSse } from "../sse.js";
@@ -38,7 +39,10 @@ export function responses(service: GatewayService): RequestHandler {
     res.locals.model = run.model.name;
     res.locals.run = run;
     const recordUsage = usageRecorder(res, run.model.name);
-    const meta = { id: newResponseId(), model: run.model.name, createdAt: Math.floor(Date.now() / 1000), echo: decoded.echo, names: decoded.names, stores: upstreamApi };
+    // The sampling the model runs with (the model's defaults filled in), as OpenAI reports it.
+    const applied = defined({ temperature: run.call.temperature, top_p: run.call.topP, max_output_tokens: run.call.maxOutputTokens });
+    const echo = { ...decoded.echo, ...applied };
+    const meta = { id: newResponseId(), model: run.model.name, createdAt: Math.floor(Date.now() / 1000), echo, names: decoded.names, stores: upstreamApi };
     res.locals.stream = decoded.stream;
     if (decoded.stream) {
       await pipeSse(res, run.stream(), responsesStreamWriter({ ...meta, upstreamApi }), {
