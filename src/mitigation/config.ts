@@ -21,6 +21,11 @@ export const VerifyOptionsSchema = z.strictObject({
    * tool calls are held until the answer is complete. `hold-all` holds the whole answer.
    */
   streamMode: z.enum(["hold-code", "hold-all"]).default("hold-code"),
+  /**
+   * Under `block`/`repair`, withhold packages nobody could verify as well: an npm name outside the
+   * partial snapshot when no live registry answered. Made-up npm names look exactly like that offline.
+   */
+  blockUnknown: z.boolean().default(true),
   /** Give up on a check after this long: `annotate` reports `unchecked`, `block`/`repair` withhold what was not checked. */
   checkTimeoutMs: z.number().int().positive().default(10_000),
 });

@@ -37,6 +37,15 @@ describe("POST /v1/packages/check", () => {
     expect(list.json.packages.map((p: any) => [p.name, p.source, p.verdict])).toEqual([["lodash", "list", "exists"], ["@types/node", "list", "exists"]]);
   });
 
+  it("checks an agent's tool calls, each package with where it was found", async () => {
+    const { status, json } = await post({ toolCalls: [{ id: "c1", name: "Bash", input: JSON.stringify({ command: "cd app && pip install flask-restfull requests" }) }] });
+    expect(status).toBe(200);
+    expect(json.packages.map((p: any) => [p.name, p.verdict, p.location])).toEqual([
+      ["flask-restfull", "not_found", { toolCallId: "c1", tool: "Bash", path: "command" }],
+      ["requests", "exists", { toolCallId: "c1", tool: "Bash", path: "command" }],
+    ]);
+  });
+
   it.each([
     [{}, "text"],
     [{ text: 5 }, "text"],

@@ -3,7 +3,8 @@
  * continuations, operators, redirections and heredocs, and the line each package is on.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { lexShell, lineIndex } from "../../src/packages/extract/shell.js";
+import { lineIndex } from "../../src/packages/extract/lines.js";
+import { lexShell } from "../../src/packages/extract/shell.js";
 import { createPackageChecker } from "../../src/packages/index.js";
 
 const checker = createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });

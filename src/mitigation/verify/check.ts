@@ -49,14 +49,14 @@ export function checkAnswer(scope: CheckScope, text: string, calls: readonly Too
 /** What a held piece names: its bad packages, or `unchecked` when it could not be checked. */
 export type PieceVerdict = { ok: true } | { ok: false; bad: CheckedPackage[]; unchecked?: string };
 
-export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind: "held" }>): Promise<PieceVerdict> {
+export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind: "held" }>, options: { blockUnknown: boolean }): Promise<PieceVerdict> {
   // The context lines come first, as in the whole answer; only packages on the piece's own lines count.
   const context = piece.context && !piece.context.endsWith("\n") ? `${piece.context}\n` : piece.context;
   const contextLines = context.split("\n").length - 1;
   const checked = await run(scope, { text: context + piece.text, ...(piece.segment === "list" && scope.expectList ? { expectList: true } : {}) });
   if ("error" in checked) return { ok: false, bad: [], unchecked: checked.error };
   const own = checked.report.packages.filter((p) => p.line > contextLines);
-  const bad = badPackages({ ...checked.report, packages: own });
+  const bad = badPackages({ ...checked.report, packages: own }, { unknown: options.blockUnknown });
   const limited = own.filter(isUnsettled);
   if (limited.length) return { ok: false, bad, unchecked: `${limited.length} package(s) were not looked up (lookup limit)` };
   return bad.length ? { ok: false, bad } : { ok: true };

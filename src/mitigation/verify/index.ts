@@ -71,9 +71,10 @@ function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): Che
  * repair fail closed.
  */
 export function policyOf(options: VerifyOptions): GuardPolicy {
-  if (options.policy === "annotate") return { text: "annotate", calls: "annotate", failClosed: false };
-  if (options.policy === "block") return { text: "block", calls: "block", failClosed: true };
-  return { text: options.repairFallback, calls: "block", failClosed: true };
+  const blockUnknown = options.blockUnknown;
+  if (options.policy === "annotate") return { text: "annotate", calls: "annotate", failClosed: false, blockUnknown };
+  if (options.policy === "block") return { text: "block", calls: "block", failClosed: true, blockUnknown };
+  return { text: options.repairFallback, calls: "block", failClosed: true, blockUnknown };
 }
 
 /** Runs the guard over a replayed answer and collects what it let out. */

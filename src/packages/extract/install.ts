@@ -5,7 +5,7 @@
  */
 import type { PackageEcosystem } from "../types.js";
 import { namesOf, parseTool } from "./managers.js";
-import { lineIndex } from "./shell.js";
+import { lineIndex } from "./lines.js";
 
 export { npmNameOfSpec, pypiNameOfSpec, condaNameOfSpec } from "./specs.js";
 

@@ -4,6 +4,7 @@
  */
 import { npmNameOfSpec } from "./install.js";
 import { isValidNpmName, npmPackageOfSpecifier } from "../names.js";
+import { lineOf, lineStarts } from "./lines.js";
 
 export interface JsHit {
   name: string;
@@ -48,27 +49,10 @@ export function findJsImports(lines: string[], firstLine: number, builtins: Set<
       if (!isExternal(spec)) continue;
       const name = npmPackageOfSpecifier(spec);
       if (builtins.has(name) || builtins.has(name.split("/")[0]!) || !isValidNpmName(name)) continue;
-      hits.push({ name, specifier: spec, line: firstLine + lineIndex(starts, m.index! + m[0].indexOf(spec)) });
+      hits.push({ name, specifier: spec, line: firstLine + lineOf(starts, m.index! + m[0].indexOf(spec)) });
     }
   }
   return hits.sort((a, b) => a.line - b.line);
-}
-
-function lineStarts(text: string): number[] {
-  const s = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) s.push(i + 1);
-  return s;
-}
-
-function lineIndex(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 const DEP_SECTIONS = new Set(["dependencies", "devDependencies", "peerDependencies", "optionalDependencies", "bundledDependencies"]);
@@ -139,7 +123,7 @@ function parsedDeps(lines: string[], firstLine: number): JsHit[] | undefined {
     for (const [key, value] of Object.entries(deps as Record<string, unknown>)) {
       const name = typeof value === "string" ? depOf(key, value) : undefined;
       const at = text.indexOf(JSON.stringify(key), from);
-      if (name) hits.push({ name, specifier: key, line: firstLine + lineIndex(starts, Math.max(0, at)) });
+      if (name) hits.push({ name, specifier: key, line: firstLine + lineOf(starts, Math.max(0, at)) });
     }
   }
   return hits.sort((a, b) => a.line - b.line);

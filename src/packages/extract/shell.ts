@@ -319,19 +319,3 @@ class Lexer {
 export function lexShell(src: string, lineAt: (offset: number) => number): SimpleCommand[] {
   return new Lexer(src, lineAt).run();
 }
-
-/** `lineAt` for a plain string: 1-based line of an offset, by binary search over line starts. */
-export function lineIndex(text: string, firstLine = 1): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return firstLine + lo;
-  };
-}

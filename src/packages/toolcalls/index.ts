@@ -8,7 +8,7 @@ import { type ExtractContext, type Raw, textRaws } from "../extract/index.js";
 import { addedNames, fileKind, type Fragment, fragmentOf, modulesOfPaths, namesInFile } from "../extract/files.js";
 import { parsePatch, parseSearchReplace, type FilePatch, type Hunk } from "../extract/patches.js";
 import { scanArgv, scanScript, type ShellDeps } from "../extract/shell-scan.js";
-import { lineIndex } from "../extract/shell.js";
+import { lineIndex } from "../extract/lines.js";
 import { localModules } from "../extract/python.js";
 import { argAt, parseArgs, stringLeaves, type Arg } from "./args.js";
 import { specOf, type ToolSpec, type ToolSpecs } from "./config.js";
