@@ -6,7 +6,8 @@
  * `repair` sends the model a `function_call_output` (to a Responses upstream) or a
  * tool message (to a chat upstream) saying the command was not run, and delivers the
  * corrected call. The checker runs offline on the snapshot: the made-up PyPI name is
- * settled as not found; the npm snapshot is partial, so the made-up npm name is `unknown`.
+ * settled as not found; the npm snapshot is partial, so the made-up npm name is `unknown`, which
+ * `strict` withholds as well.
  */
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,6 +69,8 @@ describe.each(MODELS)("%s", (model) => {
       expect(response.status).toBe("completed");
       expect(response.output.map((i) => i.type)).toEqual(["message"]);
       expect(response.output_text).toContain("reqeusts-oauthlib2 (pypi): does not exist");
+      // Names nobody could verify (npm misses offline) are withheld too under block.
+      expect(response.output_text).toContain("lodahs-utils (npm)");
       expect(response.output_text).toContain(BAD_INSTALL.replace(/"/g, '\\"'));
       expect(report.action).toBe("blocked");
       expect(report.withheld).toEqual([expect.objectContaining({ kind: "tool-call", reason: "not_found", tool: "exec_command", toolCallId: "call_2" })]);
