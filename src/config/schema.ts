@@ -63,6 +63,9 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
 });
 
+/** An upstream speaking OpenAI's Responses API; the same connection settings as `openai-compatible`. */
+export const OpenAIResponsesModelSchema = OpenAICompatibleModelSchema.extend({ provider: z.literal("openai-responses") });
+
 export const LocalModelSchema = z.strictObject({
   ...ModelBase,
   provider: z.literal("local"),
@@ -81,10 +84,11 @@ export const LocalModelSchema = z.strictObject({
   adapters: z.array(LoraAdapterSchema).default([]),
 });
 
-export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, LocalModelSchema]);
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
+export type OpenAIResponsesModelConfig = z.infer<typeof OpenAIResponsesModelSchema>;
 
 /** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */
 export const MetricsServerSchema = z.strictObject({

@@ -15,6 +15,7 @@ import { createGatewayService, type MitigationsFor, type ProfilePipeline } from 
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
+import { responses } from "./routes/responses.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
@@ -72,6 +73,7 @@ export function createApp(services: GatewayServices): Express {
     mitigationsFor: services.mitigationsFor,
   });
   app.post("/v1/chat/completions", chatCompletions(service));
+  app.post("/v1/responses", responses(service));
   if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);
