@@ -5,6 +5,8 @@
  * messages), into the first developer message; with neither, a new `instructions`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TEMPLATES } from "../../src/mitigation/config.js";
+import { render } from "../../src/mitigation/templates.js";
 import type { RetrievedStatement, Retriever } from "../../src/rag/types.js";
 import { startResponsesHarness, type ResponsesHarness } from "./responses-setup.js";
 
@@ -14,7 +16,7 @@ const STATEMENTS: RetrievedStatement[] = [
   { statement: "Package requests could answer questions about Python HTTP for Humans.", package: "requests", ecosystem: "pypi", score: 0.8 },
 ];
 const retriever: Retriever = { ready: () => true, close: async () => undefined, retrieve: async () => STATEMENTS };
-const BLOCK = "Here is some information about packages that might be useful:\n" + STATEMENTS.map((s) => s.statement).join("\n");
+const BLOCK = render(DEFAULT_TEMPLATES["rag.block"], { statements: STATEMENTS.map((s) => s.statement).join("\n") });
 const TASK = "Generate Python code that downloads a web page";
 
 let h: ResponsesHarness;
