@@ -56,6 +56,25 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
 });
 
+/** An upstream speaking Anthropic's Messages API, through `@anthropic-ai/sdk`. */
+export const AnthropicModelSchema = z.strictObject({
+  ...ModelBase,
+  provider: z.literal("anthropic"),
+  /** The upstream's own model id (e.g. `claude-sonnet-4-5`). */
+  model: z.string().min(1),
+  /** Without `/v1` (the SDK appends `/v1/messages`); default: the SDK's own (ANTHROPIC_BASE_URL, then Anthropic's API). */
+  baseURL: z.string().url().optional(),
+  /** Default: ANTHROPIC_API_KEY. */
+  apiKey: z.string().optional(),
+  timeoutMs: z.number().int().positive().default(600_000),
+  streamIdleTimeoutMs: z.number().int().positive().optional(),
+  maxRetries: z.number().int().min(0).max(5).default(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** `max_tokens` for calls that set none (the API requires it; other APIs' clients may leave it out). */
+  maxTokens: z.number().int().positive().default(4096),
+});
+
 export const LocalModelSchema = z.strictObject({
   ...ModelBase,
   provider: z.literal("local"),
@@ -74,10 +93,11 @@ export const LocalModelSchema = z.strictObject({
   adapters: z.array(LoraAdapterSchema).default([]),
 });
 
-export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, LocalModelSchema]);
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, LocalModelSchema, AnthropicModelSchema]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
+export type AnthropicModelConfig = z.infer<typeof AnthropicModelSchema>;
 
 export const ServerConfigSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),

@@ -10,11 +10,10 @@ import type { Generation, ModelCall, StreamPart } from "../core/parts.js";
 import { encodeChatRequest } from "../codecs/chat/request.js";
 import { decodeChatCompletion } from "../codecs/chat/response.js";
 import { ChatStreamDecoder } from "../codecs/chat/stream.js";
-import { UpstreamFormatError } from "../codecs/errors.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
-import { sanitize } from "../util/sanitize.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
+import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 
 type Body = Record<string, unknown>;
@@ -86,36 +85,14 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   private mapError(err: unknown): Error {
-    if (err instanceof ProviderError) return err;
     if (err instanceof APIUserAbortError) return err;
-    if (err instanceof UpstreamFormatError) return new ProviderError(err.message, 502, "upstream_malformed");
     if (err instanceof APIConnectionTimeoutError) {
       return new ProviderError(`Upstream timed out after ${this.config.timeoutMs} ms`, 504, "upstream_timeout");
     }
     if (err instanceof APIError) {
       if (err.cause instanceof ProviderError) return err.cause;
-      const upstreamMsg = sanitize(extractMessage(err), this.secrets);
-      const status = err.status;
-      if (status === undefined) return new ProviderError(`Upstream connection failed: ${upstreamMsg}`, 502, "upstream_unreachable");
-      if (status === 429) {
-        const retry = Number(err.headers?.get?.("retry-after") ?? NaN);
-        return new ProviderError(`Upstream rate limited: ${upstreamMsg}`, 429, "upstream_rate_limited", Number.isFinite(retry) ? retry : undefined);
-      }
-      // Upstream 401/403 are the gateway's configuration problem, not the client's.
-      if (status === 401 || status === 403) return new ProviderError(`Upstream rejected the gateway's credentials (${status})`, 502, "upstream_auth");
-      if (status >= 400 && status < 500) return new ProviderError(`Upstream rejected the request: ${upstreamMsg}`, status, "upstream_bad_request");
-      return new ProviderError(`Upstream error ${status}: ${upstreamMsg}`, 502, "upstream_error");
+      return fromHttpFailure({ status: err.status, message: upstreamMessage(err), retryAfter: err.headers?.get?.("retry-after") }, this.secrets);
     }
-    const e = err as Error;
-    if (e?.name === "AbortError") return e;
-    // A body that is not JSON at all (an HTML error page with status 200) fails in the SDK's parser.
-    if (e instanceof SyntaxError) return new ProviderError(`Upstream sent a malformed answer: ${sanitize(e.message, this.secrets)}`, 502, "upstream_malformed");
-    return new ProviderError(`Upstream failed: ${sanitize(e?.message ?? String(err), this.secrets)}`, 502, "upstream_error");
+    return fromOtherFailure(err, this.secrets);
   }
-}
-
-function extractMessage(err: APIError): string {
-  const body = err.error as { message?: unknown } | undefined;
-  if (body && typeof body.message === "string") return body.message;
-  return err.message.replace(/^\d{3}\s*/, "");
 }

@@ -12,9 +12,11 @@ import type { PackageChecker } from "../packages/types.js";
 import type { Retriever } from "../rag/types.js";
 import { bearerAuth } from "./auth.js";
 import { createGatewayService, type MitigationsFor, type ProfilePipeline } from "./service.js";
-import { errorHandler, notFoundHandler } from "./errors.js";
+import { errorHandler, notFoundHandler, useErrorShape } from "./errors.js";
+import { messagesErrorBody } from "../codecs/messages/index.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
+import { countTokens, messages } from "./routes/messages.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
@@ -50,6 +52,8 @@ export function createApp(services: GatewayServices): Express {
   app.disable("etag");
   app.set("trust proxy", false);
   app.use(requestContext(logger));
+  // Anthropic's clients read Anthropic's error shape, from the body parser and auth on.
+  app.use("/v1/messages", useErrorShape(messagesErrorBody));
   app.use(opsRouter({ providers: services.providers, checks: services.readiness ?? [], isDraining: services.isDraining ?? (() => false) }));
   // Every content type is parsed as JSON: `curl -d` sends form encoding by default.
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
@@ -63,6 +67,8 @@ export function createApp(services: GatewayServices): Express {
     mitigationsFor: services.mitigationsFor,
   });
   app.post("/v1/chat/completions", chatCompletions(service));
+  app.post("/v1/messages", messages(service));
+  app.post("/v1/messages/count_tokens", countTokens(service));
   if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);
