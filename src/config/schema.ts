@@ -54,6 +54,12 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** Largest upstream answer, JSON or streamed; a bigger one is cut off with 502 instead of growing memory. */
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /**
+   * How `/v1/completions` requests reach the upstream: `chat` as a chat turn (every
+   * OpenAI-compatible server has chat), `completions` through its own `/v1/completions`
+   * (vLLM, llama.cpp's server, Ollama; with `suffix` where the server does fill-in-the-middle).
+   */
+  completions: z.enum(["chat", "completions"]).default("chat"),
 });
 
 /** An upstream speaking Anthropic's Messages API, through `@anthropic-ai/sdk`. */

@@ -10,6 +10,7 @@ import type { Generation, ModelCall, StreamPart } from "../core/parts.js";
 import { encodeChatRequest } from "../codecs/chat/request.js";
 import { decodeChatCompletion } from "../codecs/chat/response.js";
 import { ChatStreamDecoder } from "../codecs/chat/stream.js";
+import { CompletionStreamDecoder, decodeTextCompletion, encodeCompletionRequest } from "../codecs/completions/index.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
@@ -56,9 +57,18 @@ export class OpenAICompatibleProvider implements Provider {
     this.fetch.close();
   }
 
+  /** A text completion the upstream completes itself (config `completions: completions`). */
+  private completes(call: ModelCall): boolean {
+    return call.completion !== undefined && this.config.completions === "completions";
+  }
+
   async generate(call: ModelCall, options: CallOptions): Promise<Generation> {
-    const body = encodeChatRequest(call, { model: this.config.model, stream: false });
     try {
+      if (this.completes(call)) {
+        const res: unknown = await this.client.completions.create(encodeCompletionRequest(call, { model: this.config.model, stream: false }) as never, { signal: options.signal });
+        return decodeTextCompletion(res);
+      }
+      const body = encodeChatRequest(call, { model: this.config.model, stream: false });
       const res: unknown = await this.client.chat.completions.create(body as never, { signal: options.signal });
       return decodeChatCompletion(res);
     } catch (err) {
@@ -67,11 +77,13 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
-    const body: Body = encodeChatRequest(call, { model: this.config.model, stream: true });
+    const completes = this.completes(call);
+    const body: Body = completes ? encodeCompletionRequest(call, { model: this.config.model, stream: true }) : encodeChatRequest(call, { model: this.config.model, stream: true });
     const link = linkedAbort(options.signal);
     try {
-      const chunks = await this.client.chat.completions.create(body as never, { signal: link.controller.signal });
-      const decoder = new ChatStreamDecoder();
+      const request = { signal: link.controller.signal };
+      const chunks = completes ? await this.client.completions.create(body as never, request) : await this.client.chat.completions.create(body as never, request);
+      const decoder = completes ? new CompletionStreamDecoder() : new ChatStreamDecoder();
       const idleMs = this.config.streamIdleTimeoutMs ?? this.config.timeoutMs;
       for await (const chunk of withIdleTimeout(chunks as unknown as AsyncIterable<unknown>, { idleMs, onStall: (e) => link.controller.abort(e) })) {
         yield* decoder.push(chunk);

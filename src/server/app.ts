@@ -17,6 +17,7 @@ import { messagesErrorBody } from "../codecs/messages/index.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
 import { countTokens, messages } from "./routes/messages.js";
+import { completions } from "./routes/completions.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
@@ -69,6 +70,7 @@ export function createApp(services: GatewayServices): Express {
   app.post("/v1/chat/completions", chatCompletions(service));
   app.post("/v1/messages", messages(service));
   app.post("/v1/messages/count_tokens", countTokens(service));
+  app.post("/v1/completions", completions(service));
   if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);
