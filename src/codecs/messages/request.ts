@@ -19,8 +19,11 @@ type Raw = Record<string, unknown>;
 /** Request fields the core models; everything else (metadata, thinking, betas' fields) travels in `call.native.extra`. */
 const MODELLED = new Set(["model", "messages", "system", "max_tokens", "stop_sequences", "stream", "temperature", "top_p", "top_k", "tools"]);
 
-/** Request headers an Anthropic upstream must see too: beta features change what the body may hold. */
-export const PASSED_HEADERS = ["anthropic-beta"] as const;
+/**
+ * Request headers an Anthropic upstream must see too: beta features and the API version
+ * change what the body may hold, and the body passes through as the client wrote it.
+ */
+export const PASSED_HEADERS = ["anthropic-beta", "anthropic-version"] as const;
 
 export interface DecodedMessages {
   call: ModelCall;

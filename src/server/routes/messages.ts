@@ -27,7 +27,7 @@ function bodyOf(req: Request): unknown {
 }
 
 function headersOf(req: Request): Record<string, string | undefined> {
-  return { "anthropic-beta": req.get("anthropic-beta") };
+  return { "anthropic-beta": req.get("anthropic-beta"), "anthropic-version": req.get("anthropic-version") };
 }
 
 export function messages(service: GatewayService): RequestHandler {
