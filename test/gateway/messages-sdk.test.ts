@@ -259,15 +259,15 @@ describe("errors in Anthropic's shape", () => {
     expect(withKey.status).toBe(200);
     const wrongKey = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-nope" }, body });
     expect(wrongKey.status).toBe(401);
-    expect((await wrongKey.json()).error.type).toBe("authentication_error");
+    expect(((await wrongKey.json()) as any).error.type).toBe("authentication_error");
     const none = await fetch(`${gw.url}/v1/messages`, { method: "POST", body });
-    expect((await none.json()).error.message).toContain("x-api-key");
+    expect(((await none.json()) as any).error.message).toContain("x-api-key");
   });
 
   it("a request without max_tokens is 400 invalid_request_error naming the field; an unknown model is 404 not_found_error", async () => {
     const res = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-gateway-key", "content-type": "application/json" }, body: JSON.stringify({ model: "via-chat", messages: [{ role: "user", content: "x" }] }) });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.type).toBe("error");
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toContain("max_tokens");
@@ -292,7 +292,7 @@ describe("errors in Anthropic's shape", () => {
     const res = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-gateway-key" }, body: JSON.stringify({ model: "via-anthropic", max_tokens: 5, messages: [{ role: "user", content: "x" }] }) });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("7");
-    expect((await res.json()).error.type).toBe("rate_limit_error");
+    expect(((await res.json()) as any).error.type).toBe("rate_limit_error");
   });
 
   it("a malformed upstream message is 502 upstream_malformed", async () => {
