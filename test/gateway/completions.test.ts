@@ -10,13 +10,17 @@
  * under annotate and withheld under strict, also when the completion finishes an
  * `import ` line the prompt started.
  */
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIM_SYSTEM } from "../../src/codecs/completions/request.js";
 import { completionLanguage } from "../../src/codecs/completions/language.js";
-import { startGateway, testbedModel, upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import { TESTBED_GGUF, startGateway, testbedModel, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { makeChecker } from "../mitigation/checker.js";
+import { withFimTokens } from "../helpers/gguf-fim.js";
 
 const MADE_UP = "reqeusts_oauthlib2";
 const PREFIX = "# Path: app/client.py\nimport os\n";
@@ -25,8 +29,11 @@ const SUFFIX = "\n\ndef main():\n    pass\n";
 let up: ScriptedUpstream;
 let gw: TestGateway;
 let client: OpenAI;
+const fimGguf = path.join(os.tmpdir(), `slopguard-testbed-fim-${process.pid}.gguf`);
 
 beforeAll(async () => {
+  // The testbed with FIM token ids in its metadata (three of its control tokens), so the infill path runs.
+  await withFimTokens(TESTBED_GGUF, fimGguf, { pre: 10, suf: 11, mid: 12 });
   up = await startScriptedUpstream();
   gw = await startGateway({
     config: {
@@ -34,6 +41,7 @@ beforeAll(async () => {
         upstreamModel(up, { name: "chat-up" }),
         upstreamModel(up, { name: "cmpl-up", completions: "completions" }),
         testbedModel({ defaults: { temperature: 0, max_tokens: 24 } }),
+        testbedModel({ name: "testbed-fim", model: fimGguf, defaults: { temperature: 0, max_tokens: 24 } }),
       ],
     },
     services: { packageChecker: await makeChecker() },
@@ -43,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   await up?.close();
+  await rm(fimGguf, { force: true });
 });
 
 async function streamed(params: OpenAI.CompletionCreateParamsNonStreaming) {
@@ -175,6 +184,18 @@ describe("the local testbed model", () => {
     expect(data.usage!.completion_tokens).toBeGreaterThan(0);
     // The chat template and the FIM instruction are part of the prompt.
     expect(data.usage!.prompt_tokens).toBeGreaterThan(60);
+  }, 60_000);
+});
+
+describe("a local GGUF with infill tokens", () => {
+  it("serves a suffix request with them: prefix, suffix and middle tokens, no chat template (JSON and stream agree)", async () => {
+    const data = await client.completions.create({ model: "testbed-fim", prompt: PREFIX, suffix: SUFFIX, max_tokens: 8 });
+    expect(data.object).toBe("text_completion");
+    expect(data.usage!.completion_tokens).toBeGreaterThan(0);
+    // The same request took > 60 prompt tokens through the chat turn on the plain testbed.
+    expect(data.usage!.prompt_tokens).toBeLessThan(40);
+    const s = await streamed({ model: "testbed-fim", prompt: PREFIX, suffix: SUFFIX, max_tokens: 8 });
+    expect(s.text).toBe(data.choices[0]!.text);
   }, 60_000);
 });
 
