@@ -14,7 +14,12 @@ import { z } from "zod";
 const MODELLED_BLOCKS = new Set(["text", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
 
 export const TextBlockSchema = z.looseObject({ type: z.literal("text"), text: z.string() });
-const OtherBlock = z.looseObject({ type: z.string().refine((t) => !MODELLED_BLOCKS.has(t), "is a modelled block type with missing fields") });
+const OtherBlock = z.looseObject({
+  type: z.string().refine(
+    (t) => !MODELLED_BLOCKS.has(t),
+    "a block of this type lacks a required field (text: text; tool_use: id, name, input; tool_result: tool_use_id; thinking: thinking; redacted_thinking: data)",
+  ),
+});
 
 const ToolUseBlock = z.looseObject({
   type: z.literal("tool_use"),
