@@ -187,6 +187,18 @@ describe("the local testbed model", () => {
   }, 60_000);
 });
 
+describe("count_tokens on a local model", () => {
+  it("is exact: the tokenizer's count of the rendered prompt, as the answer's usage reports it", async () => {
+    const req = { model: "testbed", max_tokens: 4, system: "You are a coding assistant.", messages: [{ role: "user", content: "Which Python packages would be useful in solving the following coding problem: parse YAML?" }] };
+    const counted = await fetch(`${gw.url}/v1/messages/count_tokens`, { method: "POST", body: JSON.stringify(req) });
+    expect(counted.headers.get("x-slopguard-token-count")).toBe("exact");
+    const { input_tokens } = (await counted.json()) as { input_tokens: number };
+    const answer = (await (await fetch(`${gw.url}/v1/messages`, { method: "POST", body: JSON.stringify(req) })).json()) as any;
+    expect(input_tokens).toBeGreaterThan(20);
+    expect(answer.usage.input_tokens).toBe(input_tokens);
+  }, 60_000);
+});
+
 describe("a local GGUF with infill tokens", () => {
   it("serves a suffix request with them: prefix, suffix and middle tokens, no chat template (JSON and stream agree)", async () => {
     const data = await client.completions.create({ model: "testbed-fim", prompt: PREFIX, suffix: SUFFIX, max_tokens: 8 });

@@ -14,7 +14,7 @@ import { ProviderError, type CallOptions, type Provider } from "../types.js";
 import { generateParts } from "./generate.js";
 import { toChatHistory } from "./messages.js";
 import { Pool } from "./pool.js";
-import { forcedCallSchema } from "./tools.js";
+import { forcedCallSchema, toFunctions } from "./tools.js";
 import { generateText, textMode } from "./infill.js";
 
 const BASE = "";
@@ -204,6 +204,18 @@ export class LocalProvider implements Provider {
       bias.set(token as never, v <= -100 ? "never" : { logit: v });
     }
     return { tokenBias: bias };
+  }
+
+  /**
+   * `/v1/messages/count_tokens`: the prompt as the chat template renders it (with the tools
+   * it shows the model), in the model's tokens. A text completion counts its own text.
+   */
+  async countTokens(call: ModelCall): Promise<number> {
+    const pool = this.pool(call.adapter);
+    if (textMode(call, this.model!)) return this.model!.tokenize(call.completion!.prompt + (call.completion!.suffix ?? "")).length;
+    const functions = toFunctions(call.tools);
+    const state = pool.sample().chat.chatWrapper.generateContextState({ chatHistory: toChatHistory(call), ...(functions ? { availableFunctions: functions } : {}) });
+    return state.contextText.tokenize(this.model!.tokenizer).length;
   }
 
   private countPrompt(slot: Slot, history: ReturnType<typeof toChatHistory>): number {
