@@ -3,7 +3,7 @@
  *
  * 1. overhead: latency each mitigation adds beyond upstream time, against a scripted
  *    upstream with a fixed delay (gateway without mitigations as the baseline).
- * 2. ttft: time to first token with code-block holding versus pass-through.
+ * 2. ttft: time to first token under each stream policy (annotate, strict, hold-all) versus pass-through.
  * 3. testbed: hallucination rate on the testbed GGUF for paper prompts under each
  *    profile, at the model (first answer) and at the gateway (what the client gets).
  * Side by side in one process; results also written to bench/results/mitigation.json.
@@ -111,51 +111,65 @@ async function overhead(retriever: Retriever) {
   results.overhead = { date: new Date().toISOString(), retriever: retriever === fixed ? "fixed 5-statement list" : "R's LanceDB index", upstreamDelayMs: D, requestsPerRow: N, rows };
 }
 
+/**
+ * Time to first token under each stream policy, against pass-through, on two code answers: one that
+ * opens with a line of prose (the usual chat-model shape) and one that opens with its install block
+ * (the testbed's shape: there the first bytes are the command, which a fail-closed guard must hold).
+ * The upstream models a real one: `first` ms before the first token (prompt processing), then one
+ * ~4-character token every `every` ms.
+ */
 async function ttft() {
   const N = Number(args.get("ttft-n") ?? 15);
-  const prose = "To fetch a page you send an HTTP GET request and read the body of the response; the library below handles redirects, cookies and encodings for you. ".repeat(2);
-  const answer = `${prose}\n\n${CODE(["requests"])}\nThat is all.`;
-  const chunks: string[] = [];
-  for (let i = 0; i < answer.length; i += 4) chunks.push(answer.slice(i, i + 4));
+  const first = Number(args.get("ttft-first-ms") ?? 150);
+  const every = Number(args.get("ttft-every-ms") ?? 15);
+  const prose = "To fetch a page you send an HTTP GET request and read the body of the response; the library below handles redirects for you.";
+  const answers = [
+    { shape: "prose first", text: `${prose}\n\n${CODE(["requests"])}\nThat is all.` },
+    { shape: "install block first", text: `${CODE(["requests"]).replace(/^Sure\.\n\n/, "")}\nThat is all.` },
+  ];
   const up = await startScriptedUpstream();
-  up.setHandler(() => ({ kind: "stream", chunks, delayMs: 2 }));
-  const pipeline = createMitigationPipeline({ checker, config: MitigationConfigSchema.parse({}) });
+  let current = answers[0]!.text;
+  up.setHandler(() => {
+    const chunks: string[] = [];
+    for (let i = 0; i < current.length; i += 4) chunks.push(current.slice(i, i + 4));
+    return { kind: "stream", chunks, delayMs: every, firstDelayMs: first };
+  });
+  const pipeline = createMitigationPipeline({ checker, config: MitigationConfigSchema.parse({ profiles: { "hold-all": [{ module: "verify", streamMode: "hold-all" }] } }) });
   const none = await startGateway({ config: { models: [upstreamModel(up)] }, services: { mitigationsFor: () => [], packageChecker: checker, retriever: undefined } });
   const gw = await startGateway({ config: { models: [upstreamModel(up)] }, services: { pipeline, packageChecker: checker, retriever: undefined } });
   const modes = [
     { mode: "pass-through (no mitigations)", g: none, model: "up" },
-    { mode: "hold-code (annotate, default)", g: gw, model: "up" },
-    { mode: "hold-all (block policy)", g: gw, model: "up:strict" },
+    { mode: "annotate (default: nothing held)", g: gw, model: "up" },
+    { mode: "strict (block: code and installs held)", g: gw, model: "up:strict" },
+    { mode: "hold-all", g: gw, model: "up:hold-all" },
   ];
-  const m = modes.map(() => ({ first: [] as number[], code: [] as number[], total: [] as number[] }));
-  for (let i = 0; i < N + 2; i++) {
-    for (const [j, md] of modes.entries()) {
-      const client = new OpenAI({ baseURL: md.g.baseURL, apiKey: "x", maxRetries: 0 });
-      const t0 = performance.now();
-      let f: number | undefined, c: number | undefined, text = "";
-      for await (const chunk of await client.chat.completions.create({ model: md.model, stream: true, messages: [{ role: "user", content: "fetch a page" }] })) {
-        const d = chunk.choices[0]?.delta?.content ?? "";
-        if (d && f === undefined) f = performance.now() - t0;
-        text += d;
-        if (c === undefined && text.includes("```")) c = performance.now() - t0;
+  const rows: Record<string, unknown>[] = [];
+  for (const answer of answers) {
+    current = answer.text;
+    const m = modes.map(() => ({ first: [] as number[], total: [] as number[] }));
+    for (let i = 0; i < N + 2; i++) {
+      for (const [j, md] of modes.entries()) {
+        const client = new OpenAI({ baseURL: md.g.baseURL, apiKey: "x", maxRetries: 0 });
+        const t0 = performance.now();
+        let f: number | undefined;
+        for await (const chunk of await client.chat.completions.create({ model: md.model, stream: true, messages: [{ role: "user", content: "fetch a page" }] })) {
+          if (chunk.choices[0]?.delta?.content && f === undefined) f = performance.now() - t0;
+        }
+        if (i < 2) continue;
+        m[j]!.first.push(f!);
+        m[j]!.total.push(performance.now() - t0);
       }
-      if (i < 2) continue;
-      m[j]!.first.push(f!); m[j]!.code.push(c!); m[j]!.total.push(performance.now() - t0);
+    }
+    const base = median(m[0]!.first);
+    for (const [j, md] of modes.entries()) {
+      rows.push({ answer: answer.shape, mode: md.mode, ttftMs: ms(median(m[j]!.first)), ttftRatio: ms(median(m[j]!.first) / base), totalMs: ms(median(m[j]!.total)) });
     }
   }
-  const base = median(m[0]!.first);
-  const rows = modes.map((md, j) => ({
-    mode: md.mode,
-    ttftMs: ms(median(m[j]!.first)),
-    firstCodeByteMs: ms(median(m[j]!.code)),
-    totalMs: ms(median(m[j]!.total)),
-    ttftRatio: ms(median(m[j]!.first) / base),
-  }));
   await none.close();
   await gw.close();
   await up.close();
   console.table(rows);
-  results.ttft = { date: new Date().toISOString(), chunks: chunks.length, chunkDelayMs: 2, answerChars: answer.length, streamsPerRow: N, rows };
+  results.ttft = { date: new Date().toISOString(), firstTokenMs: first, tokenEveryMs: every, charsPerToken: 4, streamsPerRow: N, rows };
 }
 
 function paperPrompts(n: number): string[] {

@@ -1,84 +1,137 @@
 /**
- * `npm run bench:rag`: retrieval quality (recall@5, MRR) of vector, full-text and
- * hybrid search on the labelled prompt set, query latency (embedding + search) on
- * CPU, and the full index's build time and size. Builds the default index first
- * if it is missing (`--index <dir>` to use another; `--rebuild` to time a fresh build).
+ * `npm run bench:rag`: retrieval quality on the task set (rag-index/bench/tasks.jsonl,
+ * test split unless --split), with an ablation of every step of the lexical path;
+ * the old labelled set as a second line; relevance-threshold behaviour on prompts that
+ * need no package; latency of the real retriever; index build time and size.
+ *   --index <dir>    index to use (default data/index; built first if missing)
+ *   --rebuild        time a fresh build of it
+ *   --vectors <dir>  also measure vector and hybrid modes on an index with vectors there
+ *                    (built with the shipped embedder if missing: minutes)
+ *   --split <s>      test (default), dev or all
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { buildIndex } from "../rag-index/build.js";
-import { progressPrinter } from "../rag-index/progress.js";
+import { buildIndex } from "../src/rag/build.js";
 import { RagConfigSchema, resolveRagPaths, type RagConfig } from "../src/rag/config.js";
-import { loadEmbedder } from "../src/rag/embedder.js";
 import { createRetriever } from "../src/rag/index.js";
+import { FIELDS, LexicalIndex, type Field, type LexicalDoc, type LexicalParams } from "../src/rag/lexical.js";
+import { progressPrinter } from "../src/rag/progress.js";
+import { normaliseQuery } from "../src/rag/query.js";
+import { connectIndex, readRows } from "../src/rag/store.js";
 import type { RetrievalMode } from "../src/rag/types.js";
 import { projectRoot } from "../src/util/paths.js";
 
-interface Labelled { ecosystem: "pypi" | "npm"; prompt: string; answers: string[] }
+interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split?: string; category?: string }
+type Search = (t: Task) => Promise<string[]> | string[];
 
 const { values: args } = parseArgs({
-  options: { index: { type: "string" }, rebuild: { type: "boolean" }, k: { type: "string", default: "5" } },
+  options: { index: { type: "string" }, rebuild: { type: "boolean" }, vectors: { type: "string" }, split: { type: "string", default: "test" } },
 });
 const root = projectRoot();
-const k = Number(args.k);
-const base: RagConfig = resolveRagPaths(RagConfigSchema.parse({ indexUri: args.index ?? "data/index" }), root);
-const set: Labelled[] = readFileSync(path.join(root, "rag-index/bench/labelled.jsonl"), "utf8")
-  .trim().split("\n").map((l) => JSON.parse(l) as Labelled);
+const readJsonl = (file: string): Task[] => readFileSync(path.join(root, file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Task);
+const all = readJsonl("rag-index/bench/tasks.jsonl");
+const tasks = all.filter((t) => t.answers.length > 0 && (args.split === "all" || t.split === args.split));
+const noPackage = all.filter((t) => t.answers.length === 0);
+const old = readJsonl("rag-index/bench/labelled.jsonl");
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const f = (x: number, d = 3): string => x.toFixed(d);
 
-const embedder = await loadEmbedder(base.embedder);
-const { manifest } = await buildIndex({ config: base, embedder, force: args.rebuild, onProgress: progressPrinter() });
-const sizeMiB = base.indexUri.includes("://") ? NaN : Number(execFileSync("du", ["-sk", base.indexUri]).toString().split("\t")[0]) / 1024;
-
-type Row = { mode: string; eco: string; recall: number; mrr: number; p50: number; p99: number; n: number };
-const rows: Row[] = [];
-const ann = manifest.annIndex ?? "no ANN index";
-const variants: { label: string; mode: RetrievalMode; exact?: boolean }[] = [
-  { label: `vector (${ann})`, mode: "vector" },
-  { label: "vector (exact scan)", mode: "vector", exact: true },
-  { label: "full-text (BM25)", mode: "fulltext" },
-  { label: "hybrid (RRF)", mode: "hybrid" },
-];
-for (const v of variants) {
-  const config = { ...base, vectorSearch: { ...base.vectorSearch, exact: v.exact ?? false } };
-  const retriever = createRetriever(config, { embedder });
-  await retriever.whenReady();
-  for (const r of set.slice(0, 20)) await retriever.retrieve({ query: r.prompt, ecosystem: r.ecosystem, mode: v.mode, k }); // warm-up
-  const per: Record<string, { hits: number; rr: number; ms: number[]; n: number }> = {};
-  for (const r of set) {
+interface Score { recall: number; mrr: number; n: number; ms: number[] }
+async function score(set: Task[], search: Search): Promise<Record<string, Score>> {
+  const out: Record<string, Score> = {};
+  for (const t of set) {
     const started = performance.now();
-    const got = await retriever.retrieve({ query: r.prompt, ecosystem: r.ecosystem, mode: v.mode, k });
+    const got = (await search(t)).map((p) => p.toLowerCase());
     const ms = performance.now() - started;
-    const names = got.map((h) => h.package.toLowerCase());
-    const rank = names.findIndex((n) => r.answers.some((a) => a.toLowerCase() === n));
-    for (const key of [r.ecosystem, "all"]) {
-      const acc = (per[key] ??= { hits: 0, rr: 0, ms: [], n: 0 });
-      acc.n += 1;
-      acc.ms.push(ms);
-      if (rank >= 0) { acc.hits += 1; acc.rr += 1 / (rank + 1); }
+    const answers = new Set(t.answers.map((a) => a.toLowerCase()));
+    const rank = got.slice(0, 5).findIndex((g) => answers.has(g));
+    for (const key of [t.ecosystem, "all"]) {
+      const s = (out[key] ??= { recall: 0, mrr: 0, n: 0, ms: [] });
+      s.n += 1;
+      s.ms.push(ms);
+      if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }
     }
   }
-  for (const [eco, a] of Object.entries(per)) {
-    rows.push({ mode: v.label, eco, recall: a.hits / a.n, mrr: a.rr / a.n, p50: pct(a.ms, 50), p99: pct(a.ms, 99), n: a.n });
+  for (const s of Object.values(out)) { s.recall /= s.n; s.mrr /= s.n; }
+  return out;
+}
+const cells = (s: Record<string, Score>): string =>
+  ["pypi", "npm"].map((e) => `${f(s[e]!.recall)} | ${f(s[e]!.mrr)}`).join(" | ");
+
+// --- the index -------------------------------------------------------------------
+const base: RagConfig = resolveRagPaths(RagConfigSchema.parse({ indexUri: args.index ?? "data/index" }), root);
+const { manifest } = await buildIndex({ config: base, force: args.rebuild, onProgress: progressPrinter() });
+const sizeMiB = base.indexUri.includes("://") ? NaN : Number(execFileSync("du", ["-sk", base.indexUri]).toString().split("\t")[0]) / 1024;
+const db = await connectIndex(base);
+const table = await db.openTable(base.table);
+const rows = await readRows(table);
+table.close();
+db.close();
+const docs: LexicalDoc[] = rows.map((r) => ({
+  package: r.package, ecosystem: r.ecosystem, statement: r.statement, popularity: r.popularity,
+  fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
+}));
+
+console.log(`tasks: ${tasks.length} (${args.split} split; pypi ${tasks.filter((t) => t.ecosystem === "pypi").length}, npm ${tasks.filter((t) => t.ecosystem === "npm").length}); no-package prompts ${noPackage.length}; old labelled set ${old.length}`);
+console.log(`index: ${manifest.rows} packages (${manifest.packages.pypi} PyPI + ${manifest.packages.npm} npm), vectors: ${manifest.dims || "none"}`);
+console.log(`build: ${manifest.buildSeconds ?? "?"} s (manifest${args.rebuild ? ", this run" : ""}), on disk ${f(sizeMiB, 1)} MiB`);
+
+// --- ablation: each step of the lexical path, in memory over the same rows ----------
+const shipped = base.lexical;
+const zero = Object.fromEntries(FIELDS.map((k) => [k, 0])) as Record<Field, number>;
+const only = (fields: Field[]): Record<Field, number> => ({ ...zero, ...Object.fromEntries(fields.map((k) => [k, shipped.weights[k]])) });
+const off = { ...shipped, prior: 0 };
+const steps: { label: string; params: LexicalParams; normalise: boolean }[] = [
+  { label: "BM25, summary only, raw prompt", params: { ...off, weights: { ...zero, summary: 1 } }, normalise: false },
+  { label: "+ query normalisation", params: { ...off, weights: { ...zero, summary: 1 } }, normalise: true },
+  { label: "+ name field (BM25F)", params: { ...off, weights: only(["name", "summary"]) }, normalise: true },
+  { label: "+ import names", params: { ...off, weights: only(["name", "summary", "imports"]) }, normalise: true },
+  { label: "+ keywords (anchor text)", params: { ...off, weights: only(["name", "summary", "imports", "keywords"]) }, normalise: true },
+  { label: "+ task texts (doc2query)", params: off, normalise: true },
+  { label: "+ popularity prior (shipped)", params: shipped, normalise: true },
+];
+console.log(`\nAblation (${args.split} split, top 5, no threshold)\n| step | PyPI recall@5 | PyPI MRR | npm recall@5 | npm MRR | build ms |\n| --- | --- | --- | --- | --- | --- |`);
+for (const step of steps) {
+  const t0 = performance.now();
+  const index = new LexicalIndex(docs, step.params);
+  const buildMs = performance.now() - t0;
+  const s = await score(tasks, (t) => index.search(step.normalise ? normaliseQuery(t.prompt) : t.prompt, { ecosystem: t.ecosystem, limit: 5 }).map((h) => h.doc.package));
+  console.log(`| ${step.label} | ${cells(s)} | ${f(buildMs, 0)} |`);
+}
+
+// --- the real retriever: threshold, latency, modes -----------------------------------
+async function retrieverRows(config: RagConfig, modes: RetrievalMode[]): Promise<void> {
+  const retriever = createRetriever(config);
+  const t0 = performance.now();
+  await retriever.whenReady();
+  console.log(`\nretriever ready in ${f(performance.now() - t0, 0)} ms (${config.indexUri})`);
+  console.log(`| mode | PyPI recall@5 | PyPI MRR | npm recall@5 | npm MRR | p50 ms | p99 ms | no-package prompts left empty |\n| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const mode of modes) {
+    for (const t of tasks.slice(0, 20)) await retriever.retrieve({ query: normaliseQuery(t.prompt), ecosystem: t.ecosystem, mode }); // warm-up
+    const search = async (t: Task) => (await retriever.retrieve({ query: normaliseQuery(t.prompt), ecosystem: t.ecosystem, mode })).map((h) => h.package);
+    const s = await score(tasks, search);
+    let empty = 0;
+    for (const t of noPackage) if ((await search(t)).length === 0) empty += 1;
+    const a = s.all!;
+    console.log(`| ${mode} (threshold ${config.minRelevance}) | ${cells(s)} | ${f(pct(a.ms, 50), 2)} | ${f(pct(a.ms, 99), 2)} | ${empty}/${noPackage.length} |`);
+    if (mode === "fulltext") {
+      const noThreshold = await score(tasks, async (t) => (await retriever.retrieve({ query: normaliseQuery(t.prompt), ecosystem: t.ecosystem, mode, minRelevance: 0 })).map((h) => h.package));
+      console.log(`| ${mode} (no threshold) | ${cells(noThreshold)} | | | 0/${noPackage.length} |`);
+      const oldSet = await score(old, search);
+      console.log(`| ${mode}, old labelled set (${old.length}) | ${cells(oldSet)} | | | |`);
+    }
   }
   await retriever.close();
 }
+await retrieverRows(base, ["fulltext"]);
 
-// Query embedding alone, to split latency between the model and LanceDB.
-const embedMs: number[] = [];
-for (const r of set) { const t = performance.now(); await embedder.embed([r.prompt]); embedMs.push(performance.now() - t); }
-
-const f = (x: number, d = 3): string => x.toFixed(d);
-console.log(`\nlabelled prompts: ${set.length} (pypi ${set.filter((r) => r.ecosystem === "pypi").length}, npm ${set.filter((r) => r.ecosystem === "npm").length}), k=${k}`);
-console.log(`index: ${manifest.rows} statements, ${manifest.packages.pypi} PyPI + ${manifest.packages.npm} npm packages, ` +
-  `model ${path.relative(root, manifest.modelId) || manifest.modelId} (${manifest.dims} dims, ${manifest.quantized ? "int8" : "fp32"}), ANN ${manifest.annIndex ?? "none"}`);
-console.log(`build: ${manifest.buildSeconds ?? "?"} s (from manifest), on disk ${f(sizeMiB, 1)} MiB`);
-console.log(`query embedding alone: p50 ${f(pct(embedMs, 50), 2)} ms, p99 ${f(pct(embedMs, 99), 2)} ms\n`);
-console.log("| mode | ecosystem | recall@5 | MRR@5 | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |");
-for (const r of rows) console.log(`| ${r.mode} | ${r.eco} (${r.n}) | ${f(r.recall)} | ${f(r.mrr)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} |`);
+if (args.vectors) {
+  const vec = resolveRagPaths(RagConfigSchema.parse({ indexUri: args.vectors, mode: "hybrid" }), root);
+  const built = await buildIndex({ config: vec, onProgress: progressPrinter() });
+  const vecMiB = Number(execFileSync("du", ["-sk", vec.indexUri]).toString().split("\t")[0]) / 1024;
+  console.log(`\nvector index: ${built.manifest.dims} dims, ${built.manifest.annIndex ?? "no ANN"}, build ${built.manifest.buildSeconds} s, ${f(vecMiB, 1)} MiB`);
+  await retrieverRows(vec, ["vector", "hybrid", "fulltext"]);
+}

@@ -5,6 +5,7 @@
  * persistence over repeats; distance to the nearest valid name; cross-language share;
  * the temperature sweep; HumanEval pass@1.
  */
+import { packageKey } from "../src/packages/names.js";
 import type { Ecosystem, Verdict } from "../src/packages/types.js";
 import type { EvalConfig, Heuristic } from "./config.js";
 import { isBuiltin, type Builtins } from "./heuristics.js";
@@ -16,15 +17,16 @@ import { clusteredBootstrap, histogram, type Cluster, type RateCI } from "./stat
 
 export const HEURISTICS: Heuristic[] = ["h1", "h2", "h3"];
 
-/** true: hallucinated; false: valid; null: left out of the rate. */
+/** true: hallucinated; false: valid (an allowlisted private package is valid); null: left out of the rate. */
 export function isHallucination(v: Verdict, unknownAs: EvalConfig["unknownAs"]): boolean | null {
   if (v === "not_found") return true;
-  if (v === "exists") return false;
+  if (v === "exists" || v === "allowed") return false;
   return unknownAs === "hallucination" ? true : unknownAs === "valid" ? false : null;
 }
 
+/** The gateway's package key (src/packages/names.ts), so eval and gateway count the same names as one. */
 export function normalizeFor(eco: Ecosystem, name: string): string {
-  return eco === "pypi" ? name.replace(/[-_.]+/g, "-").toLowerCase() : name.toLowerCase();
+  return packageKey(eco, name);
 }
 
 interface MetricOptions {

@@ -8,11 +8,13 @@
  * Where bwrap cannot run, the same rlimits and timeout apply without namespaces and
  * every result says `sandbox: "unsandboxed"`.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, chmodSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { stdioPipes, sweepRun, type RunMarks } from "./sandbox-sweep.js";
 
 export const SandboxLimitsSchema = z.strictObject({
   /** Wall-clock timeout; HumanEval's slowest canonical tasks take ~1-2 s on a busy 2-core box. */
@@ -31,7 +33,10 @@ export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
 export type SandboxMode = "bwrap" | "unsandboxed";
 
 export interface SandboxResult {
+  /** `timeout`: the wall-clock limit or the CPU limit (see `limit`) stopped the program. */
   status: "exited" | "timeout" | "output_limit" | "signal";
+  /** Which limit a `timeout` hit. */
+  limit?: "wall" | "cpu";
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -66,9 +71,15 @@ function bwrapArgs(limits: SandboxLimits): string[] {
   return args;
 }
 
+/**
+ * The CPU soft limit sends SIGXCPU, which tells a CPU-limit kill apart from any other
+ * SIGKILL (bwrap reports its child's death by signal n as exit code 128 + n, so a plain
+ * SIGKILL at the limit read as "exited 137"); the hard limit a second later kills a
+ * program that ignores SIGXCPU.
+ */
 function prlimitArgs(limits: SandboxLimits, nprocBase: number): string[] {
   return [
-    `--cpu=${limits.cpuSeconds}`,
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--nproc=${nprocBase + limits.maxProcesses}`,
     `--fsize=${limits.maxOutputBytes}`,
     "--nofile=256",
@@ -156,49 +167,93 @@ function memoryArgs(argv: string[], limits: SandboxLimits): { inner: string[]; m
   return { inner: [argv[0]!, `--max-old-space-size=${mb}`, ...argv.slice(1)], mem: [`--data=${limits.memoryBytes * 2}`] };
 }
 
+const SIGXCPU = 24;
+const SIGKILL = 9;
+/** How long a run waits for its pipes to close once every process of it is dead. */
+const CLOSE_WAIT_MS = 2_000;
+
 export async function runSandboxed(input: RunInput): Promise<SandboxResult> {
   const limits = SandboxLimitsSchema.parse(input.limits ?? {});
   const plan = input.mode === "unsandboxed" ? fallbackPlan() : detectSandbox();
   const { inner, mem } = memoryArgs(input.argv, limits);
   const { argv, cwd, cleanup } = plan.build(inner, limits, mem);
   const t0 = performance.now();
+  // Without bwrap's pid namespace, leftovers are found by this marker (among others) and killed.
+  const envMarker = `SLOPGUARD_SANDBOX_RUN=${randomBytes(12).toString("hex")}`;
+  const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" };
+  if (plan.mode === "unsandboxed") env[envMarker.split("=")[0]!] = envMarker.split("=")[1];
   // An empty environment outside too: prlimit/setpriv/bwrap need nothing from ours.
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  const marks: RunMarks | undefined = plan.mode === "unsandboxed" && child.pid ? { leader: child.pid, envMarker, pipes: stdioPipes(child.pid) } : undefined;
   let out = "";
   let err = "";
   let total = 0;
   let status: SandboxResult["status"] = "exited";
-  const killGroup = () => {
+  let limit: SandboxResult["limit"];
+  const killAll = () => {
     try {
       if (child.pid) process.kill(-child.pid, "SIGKILL");
     } catch {
       /* already gone */
     }
+    if (marks) sweepRun(marks);
   };
   const take = (which: "out" | "err") => (chunk: Buffer) => {
     total += chunk.length;
     if (total > limits.maxOutputBytes) {
       if (status === "exited") status = "output_limit";
-      killGroup();
+      killAll();
       return;
     }
     if (which === "out") out += chunk.toString("utf8");
     else err += chunk.toString("utf8");
   };
-  child.stdout.on("data", take("out"));
-  child.stderr.on("data", take("err"));
-  child.stdin.on("error", () => undefined);
-  child.stdin.end(input.stdin);
+  child.stdout!.on("data", take("out"));
+  child.stderr!.on("data", take("err"));
+  child.stdin!.on("error", () => undefined);
+  child.stdin!.end(input.stdin);
   const timer = setTimeout(() => {
-    if (status === "exited") status = "timeout";
-    killGroup();
+    if (status === "exited") [status, limit] = ["timeout", "wall"];
+    killAll();
   }, limits.timeoutMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.on("close", (c, s) => resolve([c, s]));
-    child.on("error", () => resolve([null, null]));
+  const [code, signal] = await finished(child, () => {
+    // The program is done: whatever it started goes with it, as in bwrap's pid namespace.
+    if (marks) sweepRun(marks);
   });
   clearTimeout(timer);
   cleanup?.();
+  const durationMs = performance.now() - t0;
+  if (status === "exited" && hitCpuLimit({ code, signal, durationMs, limits, bwrap: plan.mode === "bwrap" })) [status, limit] = ["timeout", "cpu"];
   if (status === "exited" && signal) status = "signal";
-  return { status, exitCode: code, signal, stdout: out, stderr: err, durationMs: performance.now() - t0, sandbox: plan.mode };
+  return { status, ...(limit ? { limit } : {}), exitCode: code, signal, stdout: out, stderr: err, durationMs, sandbox: plan.mode };
+}
+
+/**
+ * Resolves with the leader's exit status once its output is read to the end. `onExit`
+ * kills what the leader left behind; a survivor that still holds the pipes then (see
+ * sandbox-sweep.ts for the one that can) gets its pipes closed on it after CLOSE_WAIT_MS.
+ */
+function finished(child: ChildProcess, onExit: () => void): Promise<[number | null, NodeJS.Signals | null]> {
+  return new Promise((resolve) => {
+    child.on("error", () => resolve([null, null]));
+    child.on("exit", (code, signal) => {
+      onExit();
+      const force = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve([code, signal]);
+      }, CLOSE_WAIT_MS);
+      child.on("close", () => {
+        clearTimeout(force);
+        resolve([code, signal]);
+      });
+    });
+  });
+}
+
+/** SIGXCPU at the soft limit; SIGKILL at the hard one when the program ignored SIGXCPU (it then ran ≥ the limit). */
+function hitCpuLimit(r: { code: number | null; signal: NodeJS.Signals | null; durationMs: number; limits: SandboxLimits; bwrap: boolean }): boolean {
+  const sig = r.signal ? (r.signal === "SIGXCPU" ? SIGXCPU : r.signal === "SIGKILL" ? SIGKILL : 0) : r.bwrap && r.code !== null && r.code > 128 ? r.code - 128 : 0;
+  if (sig === SIGXCPU) return true;
+  return sig === SIGKILL && r.durationMs >= (r.limits.cpuSeconds + 1) * 1000;
 }

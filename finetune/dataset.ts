@@ -107,7 +107,8 @@ async function judge(ex: Example, checker: PackageChecker, repair: boolean): Pro
     ex.kind === "list" ? { packages: names, ecosystem: ex.ecosystem } : { text: ex.answer, ecosystem: ex.ecosystem },
   );
   if (ex.kind === "list" && names.length === 0) return { keep: null, reason: "no_packages", answer: ex.answer };
-  const bad = report.packages.filter((p) => p.verdict !== "exists");
+  // An allowlisted (private) package is as good as an existing one.
+  const bad = report.packages.filter((p) => p.verdict !== "exists" && p.verdict !== "allowed");
   if (bad.length === 0) return { keep: "kept", answer: ex.answer };
   const reason: DropReason = bad.some((p) => p.verdict === "not_found") ? "hallucinated" : "unverified";
   // Repair keeps only the names that verifiably exist; code cannot be repaired by deleting a name (its import stays).

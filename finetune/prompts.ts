@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import { rng } from "../eval/stats.js";
+import { packageKey } from "../src/packages/names.js";
 
 export const SYS = {
   codePy:
@@ -136,7 +137,7 @@ function interleave(rows: PromptRow[]): PromptRow[] {
   return keyed.sort((a, b) => a.pos - b.pos).map((x) => x.r);
 }
 
+/** The gateway's and the eval's registry identity (src/packages/names.ts), so all three count names alike. */
 export function normalizeName(name: string, ecosystem: "pypi" | "npm"): string {
-  const n = name.trim().toLowerCase();
-  return ecosystem === "pypi" ? n.replace(/[-_.]+/g, "-") : n;
+  return packageKey(ecosystem, name);
 }

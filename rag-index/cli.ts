@@ -7,13 +7,13 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { loadConfig } from "../src/config/load.js";
 import { RagConfigSchema, resolveRagPaths, type RagConfig } from "../src/rag/config.js";
-import { createRetriever } from "../src/rag/index.js";
+import { createRetriever, normaliseQuery } from "../src/rag/index.js";
 import { connectIndex } from "../src/rag/store.js";
 import { projectRoot } from "../src/util/paths.js";
-import { buildIndex } from "./build.js";
+import { buildIndex } from "../src/rag/build.js";
+import { readManifest } from "../src/rag/manifest.js";
+import { progressPrinter } from "../src/rag/progress.js";
 import { generateQuestions } from "./generator.js";
-import { readManifest } from "./manifest.js";
-import { progressPrinter } from "./progress.js";
 
 const CommonOptions = z.object({
   config: z.string().optional(),
@@ -38,6 +38,7 @@ function ragConfig(raw: unknown): { rag: RagConfig; configPath?: string } {
 
 const BuildOptions = z.object({
   force: z.boolean().optional(),
+  mode: z.enum(["vector", "fulltext", "hybrid"]).optional(),
   generator: z.string().optional(),
   generatorLimit: z.coerce.number().int().positive().default(200),
   annMinRows: z.coerce.number().int().positive().default(50_000),
@@ -47,6 +48,7 @@ const QueryOptions = z.object({
   ecosystem: z.enum(["pypi", "npm"]).optional(),
   k: z.coerce.number().int().positive().max(100).optional(),
   mode: z.enum(["vector", "fulltext", "hybrid"]).optional(),
+  minRelevance: z.coerce.number().min(0).max(1).optional(),
   json: z.boolean().optional(),
 });
 
@@ -67,7 +69,8 @@ async function runBuild(raw: Record<string, unknown>): Promise<void> {
     generated = await generateQuestions({ config: cfg, model: o.generator, dataDir: rag.dataDir, limit: o.generatorLimit });
   }
   const { manifest, skipped } = await buildIndex({
-    config: rag,
+    // vector and hybrid need the statements embedded; fulltext (the default) does not.
+    config: o.mode ? { ...rag, mode: o.mode } : rag,
     force: o.force,
     generated,
     generatorModel: o.generator,
@@ -84,16 +87,18 @@ async function runQuery(prompt: string, raw: Record<string, unknown>): Promise<v
   const retriever = createRetriever(rag);
   try {
     const started = performance.now();
-    const hits = await retriever.retrieve({ query: prompt, ecosystem: o.ecosystem, k: o.k, mode: o.mode });
+    // The gateway's query: request boilerplate ("Generate Python code that …") stripped.
+    const query = normaliseQuery(prompt);
+    const hits = await retriever.retrieve({ query, ecosystem: o.ecosystem, k: o.k, mode: o.mode, minRelevance: o.minRelevance });
     const ms = performance.now() - started;
     if (o.json) {
       process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
       return;
     }
     hits.forEach((h, i) => {
-      process.stdout.write(`${i + 1}. [${h.ecosystem}] ${h.package}  (score ${h.score.toFixed(4)})\n   ${h.statement}\n`);
+      process.stdout.write(`${i + 1}. [${h.ecosystem}] ${h.package}  (score ${h.score.toFixed(3)}, relevance ${h.relevance ?? "?"})\n   ${h.statement}\n`);
     });
-    process.stderr.write(`${hits.length} results, ${o.mode ?? rag.mode}, ${ms.toFixed(1)} ms (first query includes loading)\n`);
+    process.stderr.write(`query "${query}": ${hits.length} results, ${o.mode ?? rag.mode}, ${ms.toFixed(1)} ms (first query includes loading)\n`);
   } finally {
     await retriever.close();
   }
@@ -109,8 +114,9 @@ async function runInfo(raw: Record<string, unknown>): Promise<void> {
 
 export function registerRagIndex(program: Command): void {
   const group = program.command("rag-index").description("Build or query the RAG index of package statements");
-  common(group.command("build").description("Embed the package statements into LanceDB (resumes an interrupted build)"))
+  common(group.command("build").description("Write the package table to LanceDB (embedding only for vector/hybrid modes; resumes an interrupted build)"))
     .option("--force", "rebuild even if a complete index with the same inputs exists")
+    .option("--mode <fulltext|vector|hybrid>", "index for this mode (vector and hybrid embed every statement: minutes)")
     .option("--generator <model>", "also ask this gateway model (config `models[].name`) for questions per package")
     .option("--generator-limit <n>", "packages the generator is asked about, most popular first", "200")
     .option("--ann-min-rows <n>", "rows from which an HNSW-SQ vector index is built", "50000")
@@ -118,7 +124,8 @@ export function registerRagIndex(program: Command): void {
   common(group.command("query").description("Print the top-k statements for a prompt").argument("<prompt>"))
     .option("-e, --ecosystem <pypi|npm>", "only statements of this ecosystem")
     .option("-k, --k <n>", "number of statements (default: config topK, 5)")
-    .option("-m, --mode <vector|fulltext|hybrid>", "retrieval mode (default: config mode, hybrid)")
+    .option("-m, --mode <vector|fulltext|hybrid>", "retrieval mode (default: config mode, fulltext)")
+    .option("--min-relevance <0-1>", "relevance threshold (default: config minRelevance; 0 = always k results)")
     .option("--json", "print JSON")
     .action((prompt: string, opts: Record<string, unknown>) => runQuery(prompt, opts));
   common(group.command("info").description("Print the index manifest")).action((opts: Record<string, unknown>) => runInfo(opts));

@@ -8,8 +8,8 @@ import pLimit from "p-limit";
 import { z } from "zod";
 import type { Config } from "../src/config/schema.js";
 import type { Ecosystem } from "../src/packages/types.js";
-import { sanitize } from "./sanitize.js";
-import { ECOSYSTEMS, readSelection, type PackageEntry } from "./statements.js";
+import { sanitize } from "../src/rag/sanitize.js";
+import { ECOSYSTEMS, readSelection, type PackageEntry } from "../src/rag/selection.js";
 
 const LANGUAGE: Record<Ecosystem, string> = { pypi: "Python", npm: "JavaScript" };
 const ChoiceSchema = z.object({ choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1) });

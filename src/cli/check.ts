@@ -30,7 +30,7 @@ async function readInput(file: string | undefined): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-const MARK: Record<CheckedPackage["verdict"], string> = { exists: "ok", not_found: "NOT FOUND", unknown: "unknown" };
+const MARK: Record<CheckedPackage["verdict"], string> = { exists: "ok", not_found: "NOT FOUND", unknown: "unknown", allowed: "allowed" };
 
 export function formatReport(report: CheckReport): string {
   const rows = report.packages.map((p) => {

@@ -8,6 +8,7 @@ import { ConfigError, defaultConfigPath, loadConfig } from "../config/load.js";
 import { buildGateway } from "../server/bootstrap.js";
 import { listen } from "../server/http.js";
 import { createLogger } from "../util/log.js";
+import { configSecrets } from "../server/secrets.js";
 
 interface ServeOptions {
   config?: string;
@@ -41,7 +42,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
   if (opts.port !== undefined) config.server.port = Number(opts.port);
   if (opts.host !== undefined) config.server.host = opts.host;
-  const logger = createLogger({ level: config.server.logLevel, base: { service: "slopguard" } });
+  const logger = createLogger({ level: config.server.logLevel, base: { service: "slopguard" }, secrets: configSecrets(config) });
   const gateway = await buildGateway(config, {
     logger,
     waitForModels: false,
@@ -52,8 +53,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     },
   });
   const server = await listen(gateway.app, { host: config.server.host, port: config.server.port });
+  const { metrics } = config.server;
+  const metricsServer = gateway.metricsApp && (await listen(gateway.metricsApp, { host: metrics.host ?? config.server.host, port: metrics.port ?? 0 }));
   logger.info("listening", {
     url: server.url,
+    ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     models: config.models.map((m) => `${m.name} (${m.provider})`),
     auth: config.server.apiKeys.length > 0,
     startupMs: Math.round(performance.now() - t0),
@@ -64,11 +68,20 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     const graceMs = config.server.shutdownGraceSeconds * 1000;
-    logger.info("draining", { signal, graceMs });
+    logger.info("draining", { signal, graceMs, inFlight: server.inFlight() });
     gateway.startDraining();
-    await server.close(graceMs);
+    const t0 = performance.now();
+    let cancelled = 0;
+    await server.close(graceMs, {
+      onDeadline: () => {
+        cancelled = server.inFlight();
+        logger.warn("grace period over: cancelling requests still running", { inFlight: cancelled });
+        gateway.abortInFlight();
+      },
+    });
+    await metricsServer?.close(0);
     await gateway.close();
-    logger.info("stopped");
+    logger.info("stopped", { drainMs: Math.round(performance.now() - t0), cancelled });
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PackagesConfigSchema } from "../packages/config.js";
+import { ToolSpecsSchema } from "../packages/toolcalls/config.js";
 import { RagConfigSchema } from "../rag/config.js";
 import { MitigationConfigSchema } from "../mitigation/config.js";
 import { StateConfigSchema } from "../state/config.js";
@@ -37,6 +38,12 @@ const ModelBase = {
   /** Per-model overrides of the mitigation prompt templates (models follow different phrasings). */
   templates: z.record(z.string(), z.string()).default({}),
   ecosystem: z.enum(["pypi", "npm"]).optional(),
+  /**
+   * Tools of the agents that use this model, merged over the shipped defaults (Claude Code, Codex,
+   * Qwen Code, Cline, OpenHands, Cursor): which are shells, file writes, edits and patches, and where
+   * their arguments are. Any other tool has its string arguments read as text.
+   */
+  tools: ToolSpecsSchema.optional(),
 };
 
 export const OpenAICompatibleModelSchema = z.strictObject({
@@ -105,6 +112,16 @@ export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
 export type AnthropicModelConfig = z.infer<typeof AnthropicModelSchema>;
 
+/** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */
+export const MetricsServerSchema = z.strictObject({
+  /** When set, a scrape must send `Authorization: Bearer <one of these>` (Prometheus: `authorization.credentials`). */
+  bearerTokens: z.array(z.string().min(1)).default([]),
+  /** Serve `/metrics` only on this port (e.g. 9464, kept off the public network) and not on the main one. */
+  port: z.number().int().min(0).max(65535).optional(),
+  /** Host of that listener; defaults to `server.host`. */
+  host: z.string().optional(),
+});
+
 export const ServerConfigSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -115,6 +132,7 @@ export const ServerConfigSchema = z.strictObject({
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Seconds SIGTERM waits for in-flight requests and streams to finish. */
   shutdownGraceSeconds: z.number().int().min(0).default(25),
+  metrics: MetricsServerSchema.default({ bearerTokens: [] }),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -94,6 +94,8 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
             templates,
             metrics,
             checkTimeoutMs: verifyOptions.checkTimeoutMs,
+            // Repair aims at what verify will let through: with blockUnknown, unverifiable names too.
+            unknownInvalid: verifyOptions.policy !== "annotate" && verifyOptions.blockUnknown,
           }));
           break;
       }

@@ -25,7 +25,7 @@ export interface VerifyData {
 export interface Withheld {
   kind: "code" | "install" | "list" | "line" | "text" | "tool-call";
   /** `with_answer`: nothing wrong with it, but another call of the same answer was withheld. */
-  reason: "not_found" | "high_risk" | "unchecked" | "with_answer";
+  reason: "not_found" | "high_risk" | "unverified" | "unchecked" | "with_answer";
   packages: string[];
   tool?: string;
   toolCallId?: string;
@@ -53,7 +53,7 @@ export interface SlopguardReport {
   error?: string;
 }
 
-const EMPTY_TOTALS: CheckReport["totals"] = { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0 };
+const EMPTY_TOTALS: CheckReport["totals"] = { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0, allowed: 0 };
 
 /** The first-answer check self-refine leaves in its record. */
 export function modelCheckOf(records: readonly MitigationRecord[]): CheckReport | undefined {
@@ -121,14 +121,18 @@ export function describeBad(bad: readonly CheckedPackage[]): string {
     const key = `${p.ecosystem}:${p.normalized}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const why = p.verdict === "not_found" ? "does not exist in the registry" : (p.risks[0]?.detail ?? "high risk");
+    const why = p.verdict === "not_found" ? "does not exist in the registry" : p.verdict === "unknown" ? "could not be verified (not in the offline snapshot, and no live registry answered)" : (p.risks[0]?.detail ?? "high risk");
     const hint = p.suggestion ? `; did you mean ${p.suggestion}?` : "";
     lines.push(`- ${p.name} (${p.ecosystem}): ${why}${hint}`);
   }
   return lines.join("\n");
 }
 
-/** Packages a client must not install: absent from the registry, or high risk (e.g. watchlist). */
-export function badPackages(report: CheckReport): CheckedPackage[] {
-  return report.packages.filter((p) => p.verdict === "not_found" || p.risk === "high");
+/**
+ * Packages a client must not install: absent from the registry, or high risk (e.g. watchlist);
+ * with `unknown`, also the ones nobody could verify (an npm name outside the partial snapshot
+ * when no live registry answered), which a blocking policy treats as unchecked.
+ */
+export function badPackages(report: CheckReport, options: { unknown?: boolean } = {}): CheckedPackage[] {
+  return report.packages.filter((p) => p.verdict === "not_found" || p.risk === "high" || (options.unknown === true && p.verdict === "unknown" && p.ecosystem !== "conda"));
 }

@@ -10,6 +10,7 @@
 import type { Generation, Message, ModelCall, ToolResultPart } from "../core/parts.js";
 import { addUsage, collectStream, replayGeneration, textOf, toolCallsOf } from "../core/stream.js";
 import type { CheckReport, CheckedPackage, Ecosystem, PackageChecker } from "../packages/types.js";
+import { packageKey } from "../packages/names.js";
 import type { Mitigation, MitigationContext, MitigationRecord, Outcome, RecordPart } from "./types.js";
 import type { SelfRefineOptions } from "./config.js";
 import { render, type Templates } from "./templates.js";
@@ -23,6 +24,8 @@ export interface SelfRefineDeps {
   templates: Templates;
   metrics: MitigationMetrics;
   checkTimeoutMs: number;
+  /** Names nobody could verify count as invalid (repair under a verify that blocks them). */
+  unknownInvalid?: boolean;
 }
 
 type Generate = (call: ModelCall) => Promise<Generation>;
@@ -84,18 +87,18 @@ async function refine(deps: SelfRefineDeps, generate: Generate, call: ModelCall,
   for (let round = 1; judged.invalid.length > 0; round++) {
     if (round > deps.options.maxRounds) { stoppedBy = "limit"; break; }
     if (ctx.signal.aborted) { stoppedBy = "aborted"; break; }
-    const named = judged.invalid.map((p) => p.name);
+    const named = judged.invalid;
     try {
       const before = tokens.usage?.totalTokens ?? 0;
       current = await generate(regenerationCall(deps.templates, call, current, judged.invalid));
       deps.metrics.regenerations.inc();
       tokens.usage = addUsage(tokens.usage, current.usage);
       judged = await judge(deps, generate, call, ctx, current, ecosystem, tokens);
-      const names = new Set(judged.report.packages.flatMap((p) => [norm(p.name), norm(p.normalized)]));
+      const names = new Set(judged.report.packages.map((p) => `${p.ecosystem}:${packageKey(p.ecosystem, p.name)}`));
       rounds.push({
         round,
-        named,
-        dropped: named.filter((n) => !names.has(norm(n))),
+        named: named.map((p) => p.name),
+        dropped: named.filter((p) => !names.has(`${p.ecosystem}:${packageKey(p.ecosystem, p.name)}`)).map((p) => p.name),
         invalid: judged.invalid.map((p) => p.name),
         tokens: (tokens.usage?.totalTokens ?? 0) - before,
       });
@@ -138,11 +141,6 @@ function countRepairedCalls(m: MitigationMetrics, first: Judged): void {
   const calls = new Map<string, string>();
   for (const p of first.invalid) if (p.location) calls.set(p.location.toolCallId, p.location.tool);
   for (const tool of calls.values()) m.toolCalls.inc({ tool: m.toolLabel(tool), verdict: "hallucination", action: "repaired" });
-}
-
-/** Registry form for comparing names across rounds (PEP 503 folding also suits npm's lowercase). */
-function norm(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
 function describe(p: CheckedPackage): string {
@@ -192,7 +190,7 @@ async function judge(
     ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.name, input: c.input })) } : {}),
     ...(ecosystem ? { ecosystem } : {}),
     ...(asksForList(call) ? { expectList: true } : {}),
-    ...((ctx.model as { tools?: unknown }).tools !== undefined ? ({ tools: (ctx.model as { tools?: unknown }).tools } as object) : {}),
+    ...(ctx.model.tools !== undefined ? { tools: ctx.model.tools } : {}),
   };
   const report = await withTimeout(deps.checker.check(input, { signal: ctx.signal }), deps.checkTimeoutMs, "package check");
   const pkgs = uniquePackages(report.packages.filter((p) => p.ecosystem !== "conda"));
@@ -205,8 +203,9 @@ async function judge(
   }
   const invalid = pkgs.filter((p) => {
     if (mode === "self") return selfNo.has(p.name);
-    if (mode === "registry" || p.verdict !== "unknown") return p.verdict === "not_found";
-    return selfNo.has(p.name); // both: the registry decides what it knows, the model the rest
+    // both: the registry decides what it knows, the model the rest.
+    if (p.verdict === "unknown") return mode === "both" ? selfNo.has(p.name) : deps.unknownInvalid === true;
+    return p.verdict === "not_found";
   });
   return { report, invalid, self };
 }

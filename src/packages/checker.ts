@@ -3,12 +3,15 @@
  * signals → report. The watchlist records every not_found and flags it if it exists later.
  */
 import type { Watchlist } from "../state/types.js";
+import { Allowlist } from "./allow.js";
 import type { PackagesConfig } from "./config.js";
-import { extractPackages, type ExtractContext } from "./extract/index.js";
+import { dedupe, extractPackages, type ExtractContext } from "./extract/index.js";
 import { isValidName } from "./names.js";
 import type { RegistryClient, RegistryInfo } from "./registry.js";
 import type { Popularity } from "./risk.js";
 import type { Snapshot } from "./snapshot.js";
+import { toolCallRaws } from "./toolcalls/index.js";
+import { resolveToolSpecs } from "./toolcalls/config.js";
 import type { CheckedPackage, CheckInput, CheckReport, Ecosystem, FoundPackage, PackageChecker, RiskSignal } from "./types.js";
 
 export interface CheckerParts {
@@ -27,9 +30,15 @@ const ORDER = ["none", "low", "medium", "high"] as const;
 const RANK: Record<RiskSignal["kind"], number> = { watchlist: 0, typosquat: 1, new: 2, cross_ecosystem: 3, unpopular: 4 };
 
 type Verdicted = Pick<CheckedPackage, "verdict" | "via"> & { info?: RegistryInfo };
+/** What a check adds to a found package. */
+type Judged = Omit<CheckedPackage, keyof FoundPackage>;
+
+const LIMITED: Judged = { verdict: "unknown", via: "limit", risks: [], risk: "none" };
+const ALLOWED: Judged = { verdict: "allowed", via: "allowlist", risks: [], risk: "none" };
 
 export class Checker implements PackageChecker {
   private readonly ctx: ExtractContext;
+  private readonly allow: Allowlist;
 
   constructor(private readonly parts: CheckerParts) {
     const { snapshot } = parts;
@@ -39,47 +48,68 @@ export class Checker implements PackageChecker {
       nodeBuiltins: snapshot.nodeBuiltins,
       onPypi: (n) => snapshot.pypi.names.has(n),
     };
+    this.allow = new Allowlist(parts.config.allow);
   }
 
+  /** Packages of the text, then of each tool call (each with its location). */
   extract(input: CheckInput): FoundPackage[] {
-    return extractPackages(input, this.ctx);
+    const found = extractPackages(input, this.ctx);
+    if (!input.toolCalls?.length) return found;
+    const text = input.text ?? input.code;
+    const raws = toolCallRaws(input.toolCalls, {
+      ctx: this.ctx, specs: resolveToolSpecs(input.tools),
+      ...(input.ecosystem ? { ecosystem: input.ecosystem } : {}), ...(text !== undefined ? { text } : {}),
+    });
+    return found.concat(dedupe(raws));
   }
 
   async check(input: CheckInput, options: { signal?: AbortSignal } = {}): Promise<CheckReport> {
     const t0 = performance.now();
     const found = this.extract(input);
-    const packages = await Promise.all(found.map((f) => this.checkOne(f, options.signal)));
-    const count = (v: CheckedPackage["verdict"]): number => packages.filter((p) => p.verdict === v).length;
-    const risky = packages.filter((p) => p.verdict === "exists" && (p.risk === "medium" || p.risk === "high")).length;
-    const notFound = count("not_found");
-    return {
-      packages,
-      totals: { packages: packages.length, exists: count("exists"), not_found: notFound, unknown: count("unknown"), risky },
-      verdict: notFound > 0 ? "hallucination" : risky > 0 ? "risk" : "clean",
-      durationMs: performance.now() - t0,
-    };
+    const { maxLookups, maxPackages } = this.parts.config;
+    const budget = { left: maxLookups };
+    // One judgement per package, shared by every place it was found (text, several calls);
+    // past maxPackages distinct names nothing more is judged.
+    const keyOf = (f: FoundPackage): string => `${f.ecosystem}:${f.normalized}`;
+    const pending = new Map<string, Promise<Judged>>();
+    for (const f of found) {
+      const key = keyOf(f);
+      if (!pending.has(key) && pending.size < maxPackages) pending.set(key, this.judge(f, budget, options.signal));
+    }
+    const judged = new Map<string, Judged>();
+    const keys = [...pending.keys()];
+    (await Promise.all(pending.values())).forEach((j, i) => judged.set(keys[i]!, j));
+    const packages = found.map((f): CheckedPackage => ({ ...f, ...(judged.get(keyOf(f)) ?? LIMITED) }));
+    return report(packages, performance.now() - t0);
   }
 
-  private async checkOne(f: FoundPackage, signal?: AbortSignal): Promise<CheckedPackage> {
+  private async judge(f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<Judged> {
+    if (this.allow.has(f.ecosystem, f.name)) return ALLOWED;
+    const { verdict, via, risks, risk, suggestion, registry } = await this.checkOne(f, budget, signal);
+    return { verdict, via, risks, risk, ...(suggestion ? { suggestion } : {}), ...(registry ? { registry } : {}) };
+  }
+
+  private async checkOne(f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<CheckedPackage> {
     if (f.ecosystem === "conda") return { ...f, verdict: "unknown", via: "offline", risks: [], risk: "none" };
     const eco = f.ecosystem;
-    const v = await this.verdict(eco, f, signal);
+    const v = await this.verdict(eco, f, budget, signal);
     const risks: RiskSignal[] = [];
     let suggestion: string | undefined;
+    if (v.via === "limit") return { ...f, ...LIMITED };
     if (v.verdict === "not_found") {
       if (isValidName(eco, f.name)) this.record(eco, f.normalized);
       const other: Ecosystem = eco === "pypi" ? "npm" : "pypi";
       if (this.inSnapshot(other, f.name)) risks.push({ kind: "cross_ecosystem", detail: `not on ${eco}, but '${f.name}' is an ${other} package` });
       suggestion = this.parts.popularity.suggest(eco, f.normalized);
     } else if (v.verdict === "exists") {
-      risks.push(...(await this.risks(eco, f, v)));
+      for (const r of await this.risks(eco, f, v)) risks.push(r);
       suggestion = risks.find((r) => r.kind === "typosquat")?.similarTo;
     } else {
       suggestion = this.parts.popularity.suggest(eco, f.normalized);
     }
     risks.sort((a, b) => RANK[a.kind] - RANK[b.kind]);
     const base = v.verdict === "not_found" ? 3 : 0;
-    const level = Math.max(base, ...risks.map((r) => ORDER.indexOf(LEVEL[r.kind])));
+    const level = risks.reduce((m, r) => Math.max(m, ORDER.indexOf(LEVEL[r.kind])), base);
     const out: CheckedPackage = { ...f, verdict: v.verdict, via: v.via, risks, risk: ORDER[level]! };
     if (suggestion) out.suggestion = suggestion;
     if (v.info && Object.keys(v.info).length) out.registry = v.info;
@@ -107,13 +137,14 @@ export class Checker implements PackageChecker {
     return eco === "pypi" ? isValidName("pypi", name) && s.pypi.names.has(name.replace(/[-_.]+/g, "-").toLowerCase()) : s.npm.names.has(name);
   }
 
-  private async verdict(eco: Ecosystem, f: FoundPackage, signal?: AbortSignal): Promise<Verdicted> {
+  private async verdict(eco: Ecosystem, f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<Verdicted> {
     if (!isValidName(eco, f.name)) return { verdict: "not_found", via: "snapshot" };
     if (this.inSnapshot(eco, f.name)) return { verdict: "exists", via: "snapshot" };
     const { config, registry } = this.parts;
     const askLive = config.mode === "live" && (eco === "npm" || config.recheckPypiMisses);
     if (askLive) {
-      const r = await registry.lookup(eco, f.name, signal);
+      const r = await registry.lookup(eco, f.name, signal, budget);
+      if (r.via === "limit") return { verdict: "unknown", via: "limit" };
       if (r.status !== "unknown") return r.info ? { verdict: r.status, via: r.via, info: r.info } : { verdict: r.status, via: r.via };
     }
     // The PyPI snapshot is the whole index as of its date, so a miss there is a verdict;
@@ -140,4 +171,19 @@ export class Checker implements PackageChecker {
     }
     return out;
   }
+}
+
+function report(packages: CheckedPackage[], durationMs: number): CheckReport {
+  const totals = { packages: packages.length, exists: 0, not_found: 0, unknown: 0, risky: 0, allowed: 0 };
+  let incomplete = false;
+  for (const p of packages) {
+    if (p.verdict === "exists") totals.exists++;
+    else if (p.verdict === "not_found") totals.not_found++;
+    else if (p.verdict === "unknown") totals.unknown++;
+    else totals.allowed++;
+    if (p.verdict === "exists" && (p.risk === "medium" || p.risk === "high")) totals.risky++;
+    if (p.via === "limit") incomplete = true;
+  }
+  const verdict = packages.length === 0 ? "none" : totals.not_found > 0 ? "hallucination" : totals.risky > 0 ? "risk" : "clean";
+  return { packages, totals, verdict, incomplete, durationMs };
 }

@@ -7,6 +7,8 @@
 import { z } from "zod";
 
 const url = z.string().url();
+/** A package name, or a glob of one with `*` / `?`. */
+const AllowPattern = z.string().min(1).max(214).regex(/^[@A-Za-z0-9._\-/*?]+$/, "a package name or a glob with * and ?");
 
 export const PackagesConfigSchema = z.strictObject({
   /** live: ask registries about names the snapshot does not settle; offline: never touch the network. */
@@ -54,6 +56,21 @@ export const PackagesConfigSchema = z.strictObject({
       popularityRatio: z.number().positive().default(50),
     })
     .default({ newDays: 30, unpopularDownloads: 100, maxDistance: 2, popularPypiRank: 5000, popularNpmDownloads: 100_000, popularityRatio: 50 }),
+  /**
+   * Private packages: exact names or globs (`@acme/*`, `acme-*`) per ecosystem. They get the
+   * verdict `allowed` and are never sent to a registry.
+   */
+  allow: z
+    .strictObject({
+      pypi: z.array(AllowPattern).max(10_000).default([]),
+      npm: z.array(AllowPattern).max(10_000).default([]),
+      conda: z.array(AllowPattern).max(10_000).default([]),
+    })
+    .default({ pypi: [], npm: [], conda: [] }),
+  /** Live registry lookups one check may start; names past it get `unknown` (via `limit`) and the report `incomplete`. */
+  maxLookups: z.number().int().min(0).default(64),
+  /** Distinct packages one check judges; the rest get `unknown` (via `limit`): bounds CPU and watchlist writes per answer. */
+  maxPackages: z.number().int().positive().default(1000),
   /** LMDB folder of the hallucination watchlist; relative to the working directory. */
   watchlistPath: z.string().min(1).default("data/state/watchlist"),
   /** Folder with registry/ and mappings/ (the copied snapshot); found automatically when left out. */

@@ -18,7 +18,8 @@ export { PackagesConfigSchema, type PackagesConfig } from "./config.js";
 export { loadSnapshot, defaultSnapshot, type Snapshot } from "./snapshot.js";
 export { LmdbWatchlist, MemoryWatchlist } from "./watchlist.js";
 export { MemoryLookupCache } from "./cache.js";
-export { normalizePypi, isValidNpmName, isValidPypiName } from "./names.js";
+export { normalizePypi, isValidNpmName, isValidPypiName, packageKey } from "./names.js";
+export { ToolSpecsSchema, ToolSpecSchema, DEFAULT_TOOL_SPECS, resolveToolSpecs, type ToolSpec, type ToolSpecs, type ToolSpecsInput } from "./toolcalls/config.js";
 
 export type CachedLookup = Pick<LookupResult, "status" | "info">;
 

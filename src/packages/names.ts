@@ -22,6 +22,9 @@ export function isValidPypiName(name: string): boolean {
  */
 export function isValidNpmName(name: string): boolean {
   if (name.length === 0 || name.length > 214 || name !== name.trim()) return false;
+  // The validator checks the period rule on the part after the slash only, so `@../x` and
+  // `@./x` pass it; a scope is an npm user or org name, which never starts with a period.
+  if (name.startsWith("@.")) return false;
   const r = validateNpm(name);
   return r.validForOldPackages && !/[~'!()*]/.test(name) && !name.includes("%");
 }
@@ -30,10 +33,21 @@ export function isValidName(ecosystem: Ecosystem, name: string): boolean {
   return ecosystem === "pypi" ? isValidPypiName(name) : isValidNpmName(name);
 }
 
-/** Registry identity: PEP 503 for PyPI; npm names compare as written (case matters on old packages). */
-export function normalizeName(ecosystem: Ecosystem | "conda", name: string): string {
-  return ecosystem === "npm" ? name : normalizePypi(name);
+/**
+ * The one package-name key of the gateway and the eval: two names are the same package
+ * exactly when their keys are equal. PyPI (and conda): PEP 503. npm: the name as written.
+ * The npm registry serves `JSONStream` and `jsonstream` as two packages (names from before
+ * the 2017 lower-case rule keep their capitals), and the checker, the snapshot and every
+ * registry URL use the name as written, so folding case here would merge a real package
+ * with a name that does not exist and let counts disagree with verdicts.
+ */
+export function packageKey(ecosystem: Ecosystem | "conda", name: string): string {
+  const n = name.trim();
+  return ecosystem === "npm" ? n : normalizePypi(n);
 }
+
+/** Registry identity, kept for callers written before packageKey; the same function. */
+export const normalizeName = packageKey;
 
 /** `@scope/name/deep/path` → `@scope/name`; `name/deep` → `name`. */
 export function npmPackageOfSpecifier(spec: string): string {

@@ -22,7 +22,8 @@ export interface RegistryInfo {
 
 export interface LookupResult {
   status: "exists" | "not_found" | "unknown";
-  via: "registry" | "cache" | "offline";
+  /** limit: not asked, the caller's lookup budget was spent. */
+  via: "registry" | "cache" | "offline" | "limit";
   info?: RegistryInfo;
   /** Why the status is unknown. */
   error?: string;
@@ -57,7 +58,11 @@ export class RegistryClient {
     this.limit = pLimit(opts.config.concurrency);
   }
 
-  async lookup(ecosystem: Ecosystem, name: string, signal?: AbortSignal): Promise<LookupResult> {
+  /**
+   * `budget.left` counts the requests this caller may still start: a cache hit or joining a
+   * request already in flight is free; past zero the answer is `unknown` via `limit`.
+   */
+  async lookup(ecosystem: Ecosystem, name: string, signal?: AbortSignal, budget?: { left: number }): Promise<LookupResult> {
     if (!isValidName(ecosystem, name)) return { status: "not_found", via: "registry", error: "invalid name" };
     if (this.opts.config.mode === "offline") return { status: "unknown", via: "offline" };
     const key = `${ecosystem}:${ecosystem === "pypi" ? normalizePypi(name) : name}`;
@@ -65,6 +70,10 @@ export class RegistryClient {
     if (hit) return { ...hit, via: "cache" };
     const running = this.inflight.get(key);
     if (running) return running;
+    if (budget) {
+      if (budget.left <= 0) return { status: "unknown", via: "limit", error: "lookup limit of this check reached" };
+      budget.left--;
+    }
     const p = this.limit(() => this.fetchAndCache(ecosystem, name, key, signal)).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;

@@ -16,7 +16,9 @@ import { CountTokensResponseSchema } from "../codecs/messages/schema.js";
 import { MessagesStreamDecoder, UpstreamStreamError } from "../codecs/messages/stream.js";
 import { UpstreamFormatError } from "../codecs/errors.js";
 import type { AnthropicModelConfig } from "../config/schema.js";
+import type { Logger } from "../util/log.js";
 import { createNodeFetch } from "./node-fetch.js";
+import { sdkLogging } from "./openai-compatible.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
@@ -33,7 +35,10 @@ export class AnthropicProvider implements Provider {
   private readonly fetch: ReturnType<typeof createNodeFetch>;
   private isReady = false;
 
-  constructor(private readonly config: AnthropicModelConfig) {
+  constructor(
+    private readonly config: AnthropicModelConfig,
+    options: { logger?: Logger } = {},
+  ) {
     const apiKey = config.apiKey ?? process.env.ANTHROPIC_API_KEY ?? "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
     this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
@@ -45,6 +50,8 @@ export class AnthropicProvider implements Provider {
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
       fetch: this.fetch,
+      // The SDK's own warnings go through the gateway's redacting logger, as openai's do.
+      ...sdkLogging(options.logger),
     });
   }
 

@@ -21,8 +21,8 @@ export async function buildProviders(config: Config, options: { logger?: Logger 
 }
 
 async function buildProvider(model: ModelConfig, options: { logger?: Logger }): Promise<Provider> {
-  if (model.provider === "openai-compatible") return new OpenAICompatibleProvider(model);
-  if (model.provider === "anthropic") return new AnthropicProvider(model);
+  if (model.provider === "openai-compatible") return new OpenAICompatibleProvider(model, options);
+  if (model.provider === "anthropic") return new AnthropicProvider(model, options);
   const { LocalProvider } = await import("./local/index.js");
   return new LocalProvider(model, options);
 }

@@ -12,6 +12,7 @@ import { decodeChatCompletion } from "../codecs/chat/response.js";
 import { ChatStreamDecoder } from "../codecs/chat/stream.js";
 import { CompletionStreamDecoder, decodeTextCompletion, encodeCompletionRequest } from "../codecs/completions/index.js";
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
+import type { Logger } from "../util/log.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
@@ -28,7 +29,10 @@ export class OpenAICompatibleProvider implements Provider {
   private readonly fetch: ReturnType<typeof createNodeFetch>;
   private isReady = false;
 
-  constructor(private readonly config: OpenAICompatibleModelConfig) {
+  constructor(
+    private readonly config: OpenAICompatibleModelConfig,
+    options: { logger?: Logger | undefined } = {},
+  ) {
     const apiKey = config.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
     this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
@@ -39,6 +43,8 @@ export class OpenAICompatibleProvider implements Provider {
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
       fetch: this.fetch,
+      // The SDK's own messages (an unparsable SSE event, raw) go through the gateway's redacting logger, never the console.
+      ...sdkLogging(options.logger),
     });
   }
 
@@ -107,4 +113,19 @@ export class OpenAICompatibleProvider implements Provider {
     }
     return fromOtherFailure(err, this.secrets);
   }
+}
+
+/** The SDK's logger interface onto ours (warnings and errors only); silent without one. */
+export function sdkLogging(logger: Logger | undefined): { logLevel: "off" } | { logLevel: "warn"; logger: Record<"error" | "warn" | "info" | "debug", (msg: string, ...args: unknown[]) => void> } {
+  if (!logger) return { logLevel: "off" };
+  const field = (args: unknown[]) => (args.length ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {});
+  return {
+    logLevel: "warn",
+    logger: {
+      error: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "error", sdkMessage: String(msg), ...field(args) }),
+      warn: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "warn", sdkMessage: String(msg), ...field(args) }),
+      info: () => undefined,
+      debug: () => undefined,
+    },
+  };
 }

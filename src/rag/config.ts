@@ -21,6 +21,24 @@ export const EmbedderConfigSchema = z.strictObject({
 });
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>;
 
+type FieldValues = { name: number; summary: number; imports: number; keywords: number; questions: number };
+const n = (v: number) => z.number().min(0).default(v);
+const fieldNumbers = (d: FieldValues) =>
+  z
+    .strictObject({ name: n(d.name), summary: n(d.summary), imports: n(d.imports), keywords: n(d.keywords), questions: n(d.questions) })
+    .default(d);
+
+/** Field weights and BM25 parameters; the defaults were tuned on the dev split (docs/BENCHMARKS.md). */
+export const LexicalConfigSchema = z.strictObject({
+  weights: fieldNumbers({ name: 3, summary: 1, imports: 2, keywords: 2, questions: 1 }),
+  b: fieldNumbers({ name: 0.5, summary: 0.75, imports: 0.5, keywords: 0.75, questions: 0.75 }),
+  k1: z.number().positive().default(1.2),
+  /** Weight of the popularity prior, added to the BM25F score divided by the query's IDF mass (0: off). */
+  prior: z.number().min(0).default(0.3),
+  priorPower: z.number().positive().default(1),
+});
+export type LexicalConfig = z.infer<typeof LexicalConfigSchema>;
+
 export const RagConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Local folder or object-store URI (`s3://bucket/prefix`, `gs://…`, `az://…`). */
@@ -30,7 +48,18 @@ export const RagConfigSchema = z.strictObject({
   storageOptions: z.record(z.string(), z.string()).default({}),
   embedder: EmbedderConfigSchema.default(EmbedderConfigSchema.parse({})),
   topK: z.number().int().positive().max(100).default(5),
-  mode: z.enum(["vector", "fulltext", "hybrid"]).default("hybrid"),
+  /**
+   * `fulltext`: field-aware BM25 with a popularity prior (no embedder, no vectors in the
+   * index); `vector` and `hybrid` (RRF of both) need vectors, so the build embeds every
+   * statement. docs/BENCHMARKS.md has the comparison that made full text the default.
+   */
+  mode: z.enum(["vector", "fulltext", "hybrid"]).default("fulltext"),
+  lexical: LexicalConfigSchema.default(LexicalConfigSchema.parse({})),
+  /**
+   * A statement goes into the prompt only when it matches at least this share of the
+   * task's IDF-weighted words (0–1); below it, nothing is added rather than noise.
+   */
+  minRelevance: z.number().min(0).max(1).default(0.3),
   /** Build the default index at start-up when it is missing. */
   autoBuild: z.boolean().default(true),
   /** Folder with the package selection the statements are built from. */

@@ -1,28 +1,36 @@
 /**
- * Public entry of the RAG part: the retriever factory the gateway and the RAG
- * mitigation use, and ensureIndex, which builds the default index on first start.
+ * Public entry of the RAG part: the retriever factory the gateway and the RAG mitigation
+ * use, ensureIndex (builds the default index on first start), and the query helpers the
+ * mitigation calls. rag-index/ (CLI, data, bench) imports from here, never the reverse.
  */
-import { buildIndex, type BuildProgress } from "../../rag-index/build.js";
-import { readManifest, type Manifest } from "../../rag-index/manifest.js";
-import { progressPrinter } from "../../rag-index/progress.js";
 import { projectRoot } from "../util/paths.js";
+import { buildIndex, needsVectors, type BuildProgress } from "./build.js";
 import { resolveRagPaths, type RagConfig } from "./config.js";
+import { readManifest, type Manifest } from "./manifest.js";
+import { progressPrinter } from "./progress.js";
 import { RagRetriever, type RetrieverDeps } from "./retriever.js";
 import { connectIndex } from "./store.js";
 
 export { RagConfigSchema, resolveRagPaths, type RagConfig } from "./config.js";
 export { loadEmbedder, type Embedder } from "./embedder.js";
-export { RagRetriever, fuseRrf, onePerPackage } from "./retriever.js";
+export { buildIndex, needsVectors, type BuildProgress, type BuildResult } from "./build.js";
+export { readManifest, type Manifest } from "./manifest.js";
+export { RagRetriever, fuseRrf } from "./retriever.js";
+export { taskQuery, ecosystemOf, normaliseQuery } from "./query.js";
+export { safeStatement, sanitize } from "./sanitize.js";
 export type { RetrievalMode, RetrieveInput, RetrievedStatement, Retriever } from "./types.js";
-export type { BuildProgress } from "../../rag-index/build.js";
-export type { Manifest } from "../../rag-index/manifest.js";
 
 /**
- * Opens the index lazily: returns at once, `ready()` turns true when the embedder
- * and table are loaded, and `retrieve()` waits for that (or rejects with why not).
+ * Opens the index lazily: returns at once, `ready()` turns true when the table is read
+ * and the lexical index built, and `retrieve()` waits for that (or rejects with why not).
  */
 export function createRetriever(config: RagConfig, deps: RetrieverDeps = {}): RagRetriever {
   return new RagRetriever(resolveRagPaths(config, projectRoot()), deps);
+}
+
+/** Whether a manifest describes a complete index this config can search (vectors when its mode needs them). */
+export function indexServes(manifest: Manifest | undefined, config: Pick<RagConfig, "table" | "mode">): boolean {
+  return manifest?.complete === true && manifest.table === config.table && (!needsVectors(config) || manifest.dims > 0);
 }
 
 export interface EnsureIndexResult {
@@ -31,10 +39,11 @@ export interface EnsureIndexResult {
 }
 
 /**
- * Builds the index when it is missing or half-built (resuming), and leaves a
- * complete one alone even if the data changed since: rebuilding 90k embeddings
- * at start-up is the operator's call (`slopguard rag-index build`). Progress goes
- * to stderr as a bar with ETA unless the caller passes its own `onProgress`.
+ * Builds the index when it is missing, half-built (resuming), of an older layout or without
+ * the vectors the configured mode needs, and
+ * leaves a complete one alone even if the data changed since: rebuilding is the
+ * operator's call (`slopguard rag-index build`). Progress goes to stderr unless the caller
+ * passes its own `onProgress`.
  */
 export async function ensureIndex(
   config: RagConfig,
@@ -43,7 +52,7 @@ export async function ensureIndex(
   config = resolveRagPaths(config, projectRoot());
   const db = await connectIndex(config);
   const existing = await readManifest(db).finally(() => db.close());
-  if (existing?.complete && existing.table === config.table) return { built: false, manifest: existing };
+  if (indexServes(existing, config)) return { built: false, manifest: existing as Manifest };
   const result = await buildIndex({ config, onProgress: opts.onProgress ?? progressPrinter() });
   return { built: !result.skipped, manifest: result.manifest };
 }

@@ -1,112 +1,134 @@
 /**
- * The Retriever the RAG mitigation calls: vector, full-text or hybrid search over
- * the statement table, filtered by ecosystem, one statement per package.
+ * The Retriever the RAG mitigation calls. Opening it reads the package table once and
+ * builds the in-memory lexical index (BM25F + popularity prior); `fulltext` mode answers
+ * from it alone. `vector` and `hybrid` also embed the query and search the table's
+ * vectors (an index built for those modes). Every mode drops statements below the
+ * relevance threshold and re-checks each statement before it can reach a prompt.
  */
 import type * as lancedb from "@lancedb/lancedb";
+import type { Ecosystem } from "../packages/types.js";
 import type { RagConfig } from "./config.js";
 import { loadEmbedder, type Embedder } from "./embedder.js";
-import { connectIndex, fulltextHits, openTableIfExists, vectorHits, type Hit } from "./store.js";
+import { LexicalIndex, type LexicalDoc, type LexicalHit } from "./lexical.js";
+import { readManifest } from "./manifest.js";
+import { safeStatement } from "./sanitize.js";
+import { connectIndex, openTableIfExists, readRows, vectorHits, type StoredRow } from "./store.js";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "./types.js";
 
 export interface RetrieverDeps {
-  /** Reuse an embedder already loaded (tests, the builder); loaded from config otherwise. */
+  /** Reuse an embedder already loaded (tests, the builder); loaded from config otherwise (vector modes only). */
   embedder?: Embedder;
 }
 
-/**
- * Reciprocal rank fusion over package rankings: sum of 1/(k + rank) over the lists
- * a package appears in. Lists must already hold one hit per package.
- */
-export function fuseRrf(lists: Hit[][], k: number, weights: number[] = []): Hit[] {
-  const fused = new Map<string, Hit>();
-  lists.forEach((list, li) => {
-    const w = weights[li] ?? 1;
-    list.forEach((hit, rank) => {
-      const key = `${hit.ecosystem}:${hit.package}`;
-      const prev = fused.get(key);
-      const add = w / (k + rank + 1);
-      fused.set(key, prev ? { ...prev, score: prev.score + add } : { ...hit, score: add });
-    });
-  });
-  return [...fused.values()].sort((a, b) => b.score - a.score);
+interface Ranked {
+  key: string;
+  score: number;
 }
 
-/** Several statements describe one package; five slots should name five packages. */
-export function onePerPackage(hits: Hit[], k: number): Hit[] {
-  const seen = new Set<string>();
-  const out: Hit[] = [];
-  for (const hit of hits) {
-    const key = `${hit.ecosystem}:${hit.package}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(hit);
-    if (out.length === k) break;
-  }
-  return out;
+/** Reciprocal rank fusion: sum of w/(k + rank) over the lists a key appears in. */
+export function fuseRrf(lists: Ranked[][], k: number, weights: number[] = []): Ranked[] {
+  const fused = new Map<string, number>();
+  lists.forEach((list, li) => {
+    list.forEach((hit, rank) => fused.set(hit.key, (fused.get(hit.key) ?? 0) + (weights[li] ?? 1) / (k + rank + 1)));
+  });
+  return [...fused.entries()].map(([key, score]) => ({ key, score })).sort((a, b) => b.score - a.score);
+}
+
+const keyOf = (ecosystem: Ecosystem, pkg: string): string => `${ecosystem}:${pkg}`;
+
+function toDoc(r: StoredRow): LexicalDoc {
+  return {
+    package: r.package,
+    ecosystem: r.ecosystem,
+    statement: r.statement,
+    popularity: r.popularity,
+    fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
+  };
 }
 
 export class RagRetriever implements Retriever {
   private table?: lancedb.Table;
   private db?: lancedb.Connection;
   private embedder?: Embedder;
+  private lexical?: LexicalIndex;
+  private readonly docs = new Map<string, LexicalDoc>();
+  private hasVectors = false;
   private readonly initPromise: Promise<void>;
 
   constructor(
     private readonly config: RagConfig,
-    deps: RetrieverDeps = {},
+    private readonly deps: RetrieverDeps = {},
   ) {
-    this.embedder = deps.embedder;
     this.initPromise = this.init();
     // Failures surface on the first retrieve(); an unhandled rejection would kill the process.
     this.initPromise.catch(() => undefined);
   }
 
   private async init(): Promise<void> {
-    this.embedder ??= await loadEmbedder(this.config.embedder);
     this.db = await connectIndex(this.config);
     const table = await openTableIfExists(this.db, this.config.table);
-    if (!table) {
-      throw new Error(`RAG index table "${this.config.table}" not found at ${this.config.indexUri}; run \`slopguard rag-index build\``);
+    const manifest = await readManifest(this.db);
+    if (!table || !manifest?.complete) {
+      table?.close();
+      throw new Error(`RAG index "${this.config.table}" at ${this.config.indexUri} is missing or incomplete; run \`slopguard rag-index build\``);
     }
     this.table = table;
+    this.hasVectors = manifest.dims > 0;
+    const docs = (await readRows(table)).map(toDoc);
+    for (const d of docs) this.docs.set(keyOf(d.ecosystem, d.package), d);
+    this.lexical = new LexicalIndex(docs, this.config.lexical);
+    if (this.hasVectors && this.config.mode !== "fulltext") this.embedder = this.deps.embedder ?? (await loadEmbedder(this.config.embedder));
   }
 
-  /** Resolves once the embedder and table are open; rejects with the reason they are not. */
+  /** Resolves once the table is read and the lexical index built; rejects with the reason it is not. */
   whenReady(): Promise<void> {
     return this.initPromise;
   }
 
   ready(): boolean {
-    return this.table !== undefined && this.embedder !== undefined;
+    return this.lexical !== undefined;
+  }
+
+  /** How many packages the index holds (0 before it is ready). */
+  size(): number {
+    return this.lexical?.size ?? 0;
   }
 
   async retrieve(input: RetrieveInput): Promise<RetrievedStatement[]> {
     await this.initPromise;
-    const table = this.table as lancedb.Table;
+    const lexical = this.lexical as LexicalIndex;
     const k = input.k ?? this.config.topK;
     const mode = input.mode ?? this.config.mode;
-    // Over-fetch so that collapsing to one statement per package still fills k slots.
-    const limit = Math.max(this.config.hybridCandidates, k * 4);
+    const minRelevance = input.minRelevance ?? this.config.minRelevance;
     const query = input.query.slice(0, 4000);
-    const filter = { ecosystem: input.ecosystem, limit };
-    // Full-text search does not wait for the query embedding: both arms run at once.
-    const fts = mode === "vector" ? undefined : fulltextHits(table, { query, ...filter });
-    fts?.catch(() => undefined);
-    let hits: Hit[];
-    if (mode === "fulltext") {
-      hits = await (fts as Promise<Hit[]>);
-    } else {
-      const [vector] = await (this.embedder as Embedder).embed([query]);
-      const vec = await vectorHits(table, { vector: vector as Float32Array, ...filter, search: this.config.vectorSearch });
-      if (mode === "vector") {
-        hits = vec;
-      } else {
-        const { vector: wv, fulltext: wf } = this.config.rrfWeights;
-        const lists = [onePerPackage(vec, limit), onePerPackage(await (fts as Promise<Hit[]>), limit)];
-        hits = fuseRrf(lists, this.config.rrfK, [wv, wf]);
-      }
+    const limit = Math.max(this.config.hybridCandidates, k * 4);
+    const lex = lexical.search(query, { ecosystem: input.ecosystem, limit });
+    let ranked: Ranked[] = lex.map((h) => ({ key: keyOf(h.doc.ecosystem, h.doc.package), score: h.score }));
+    if (mode !== "fulltext") {
+      const vec = await this.vectorRanking(query, input.ecosystem, limit);
+      const { vector: wv, fulltext: wf } = this.config.rrfWeights;
+      ranked = mode === "vector" ? vec : fuseRrf([vec, ranked], this.config.rrfK, [wv, wf]);
     }
-    return onePerPackage(hits, k);
+    const coverage = lexical.coverage(query, input.ecosystem);
+    const out: RetrievedStatement[] = [];
+    for (const r of ranked) {
+      const doc = this.docs.get(r.key);
+      if (!doc || coverage(doc) < minRelevance) continue;
+      const statement = safeStatement(doc.statement, doc.package);
+      if (!statement) continue;
+      out.push({ statement, package: doc.package, ecosystem: doc.ecosystem, score: r.score, relevance: round(coverage(doc)) });
+      if (out.length === k) break;
+    }
+    return out;
+  }
+
+  private async vectorRanking(query: string, ecosystem: Ecosystem | undefined, limit: number): Promise<Ranked[]> {
+    if (!this.hasVectors || !this.embedder) {
+      throw new Error(`the RAG index at ${this.config.indexUri} has no vectors; build it with rag.mode ${this.config.mode === "fulltext" ? "vector or hybrid" : this.config.mode}`);
+    }
+    const [vector] = await this.embedder.embed([query]);
+    const hits = await vectorHits(this.table as lancedb.Table, { vector: vector as Float32Array, ecosystem, limit, search: this.config.vectorSearch });
+    return hits.map((h) => ({ key: keyOf(h.ecosystem, h.package), score: h.similarity }));
   }
 
   async close(): Promise<void> {
@@ -116,3 +138,9 @@ export class RagRetriever implements Retriever {
     this.table = undefined;
   }
 }
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export type { LexicalHit };

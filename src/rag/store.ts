@@ -1,42 +1,45 @@
 /**
- * The LanceDB side: connecting (local folder or object store), the statement
- * table's schema, and the two primitive searches the retriever fuses.
+ * The LanceDB side: connecting (local folder or object store), the package table's
+ * schema, reading it whole for the lexical index, and the vector search of the
+ * optional vector/hybrid modes.
  */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from "apache-arrow";
+import { z } from "zod";
 import type { Ecosystem } from "../packages/types.js";
 import type { RagConfig } from "./config.js";
 
-export interface StatementRow {
-  /** The variant that is embedded and full-text indexed. */
-  statement: string;
-  /** The package's main statement, returned whichever variant matched. */
-  canonical: string;
-  package: string;
-  ecosystem: Ecosystem;
-  /** Percentile within its ecosystem, 1 = most popular. */
-  popularity: number;
-  vector: Float32Array | number[];
-}
-
-export interface Hit {
-  statement: string;
-  package: string;
-  ecosystem: Ecosystem;
-  score: number;
-}
-
 export const MANIFEST_TABLE = "manifest";
 
-export function statementSchema(dims: number): Schema {
-  return new Schema([
-    new Field("statement", new Utf8(), false),
-    new Field("canonical", new Utf8(), false),
-    new Field("package", new Utf8(), false),
-    new Field("ecosystem", new Utf8(), false),
+/** Text columns the lexical index reads (the vector column stays on disk). */
+export const TEXT_COLUMNS = ["package", "ecosystem", "statement", "summary", "imports", "keywords", "questions", "popularity"];
+
+export const StoredRowSchema = z.object({
+  package: z.string().min(1).max(214),
+  ecosystem: z.enum(["pypi", "npm"]),
+  statement: z.string(),
+  summary: z.string(),
+  imports: z.string(),
+  keywords: z.string(),
+  questions: z.string(),
+  popularity: z.number().min(0).max(1),
+});
+export type StoredRow = z.infer<typeof StoredRowSchema>;
+
+export function packageSchema(dims: number): Schema {
+  const text = (name: string) => new Field(name, new Utf8(), false);
+  const fields: Field[] = [
+    text("package"),
+    text("ecosystem"),
+    text("statement"),
+    text("summary"),
+    text("imports"),
+    text("keywords"),
+    text("questions"),
     new Field("popularity", new Float32(), false),
-    new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
-  ]);
+  ];
+  if (dims > 0) fields.push(new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false));
+  return new Schema(fields);
 }
 
 /** Relative local paths are kept as given; LanceDB resolves them against the working directory. */
@@ -49,21 +52,20 @@ export async function openTableIfExists(db: lancedb.Connection, name: string): P
   return names.includes(name) ? db.openTable(name) : undefined;
 }
 
-function ecosystemFilter(ecosystem?: Ecosystem): string | undefined {
-  // The value comes from a closed enum, so interpolation cannot inject SQL.
-  return ecosystem ? `ecosystem = '${ecosystem}'` : undefined;
+/** Every row's text columns, validated (an index is someone else's file too). */
+export async function readRows(table: lancedb.Table): Promise<StoredRow[]> {
+  const raw = (await table.query().select(TEXT_COLUMNS).toArray()) as Record<string, unknown>[];
+  return raw.flatMap((r) => {
+    const parsed = StoredRowSchema.safeParse({ ...r, popularity: Number(r.popularity) });
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
-function toHit(row: Record<string, unknown>, score: number): Hit {
-  return {
-    statement: String(row.canonical),
-    package: String(row.package),
-    ecosystem: row.ecosystem as Ecosystem,
-    score,
-  };
+export interface VectorHit {
+  package: string;
+  ecosystem: Ecosystem;
+  similarity: number;
 }
-
-const COLUMNS = ["canonical", "package", "ecosystem"];
 
 export async function vectorHits(
   table: lancedb.Table,
@@ -73,37 +75,15 @@ export async function vectorHits(
     limit: number;
     search: { nprobes: number; refineFactor: number; exact: boolean };
   },
-): Promise<Hit[]> {
-  let q = table.vectorSearch(input.vector).distanceType("cosine").select([...COLUMNS, "_distance"]).limit(input.limit);
-  const where = ecosystemFilter(input.ecosystem);
-  if (where) q = q.where(where);
+): Promise<VectorHit[]> {
+  let q = table.vectorSearch(input.vector).distanceType("cosine").select(["package", "ecosystem", "_distance"]).limit(input.limit);
+  // The value comes from a closed enum, so interpolation cannot inject SQL.
+  if (input.ecosystem) q = q.where(`ecosystem = '${input.ecosystem}'`);
   if (input.search.exact) q = q.bypassVectorIndex();
   else {
     q = q.nprobes(input.search.nprobes);
     if (input.search.refineFactor > 0) q = q.refineFactor(input.search.refineFactor);
   }
   const rows = (await q.toArray()) as Record<string, unknown>[];
-  return rows.map((r) => toHit(r, 1 - Number(r._distance)));
-}
-
-/** Full-text queries are words, not syntax: strip everything but letters, digits and spaces. */
-export function ftsText(query: string): string {
-  return query
-    .normalize("NFKC")
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim()
-    .slice(0, 1000);
-}
-
-export async function fulltextHits(
-  table: lancedb.Table,
-  input: { query: string; ecosystem?: Ecosystem; limit: number },
-): Promise<Hit[]> {
-  const text = ftsText(input.query);
-  if (!text) return [];
-  let q = table.query().fullTextSearch(text, { columns: ["statement"] }).select([...COLUMNS, "_score"]).limit(input.limit);
-  const where = ecosystemFilter(input.ecosystem);
-  if (where) q = q.where(where);
-  const rows = (await q.toArray()) as Record<string, unknown>[];
-  return rows.map((r) => toHit(r, Number(r._score)));
+  return rows.map((r) => ({ package: String(r.package), ecosystem: r.ecosystem as Ecosystem, similarity: 1 - Number(r._distance) }));
 }

@@ -9,6 +9,8 @@ export interface RetrievedStatement {
   package: string;
   ecosystem: Ecosystem;
   score: number;
+  /** Share of the task's IDF-weighted words the package's fields match (0–1). */
+  relevance?: number;
 }
 
 export interface RetrieveInput {
@@ -16,6 +18,8 @@ export interface RetrieveInput {
   ecosystem?: Ecosystem;
   k?: number;
   mode?: RetrievalMode;
+  /** Overrides the configured relevance threshold (0 returns the top k whatever they are). */
+  minRelevance?: number;
 }
 
 export interface Retriever {

@@ -22,6 +22,9 @@ import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
 import { rateLimit } from "./rate-limit.js";
+import { rejectDeepBodies } from "./body.js";
+import { configSecrets } from "./secrets.js";
+import { allowModels } from "../metrics/index.js";
 
 export interface GatewayServices {
   config: Config;
@@ -43,22 +46,28 @@ export interface GatewayServices {
   isDraining?: (() => boolean) | undefined;
   /** Shared state (src/state/): its rate limiter enforces `state.rateLimits` per API key. */
   state?: GatewayState | undefined;
+  /** Aborted when the shutdown grace period ends; requests still running are cancelled with its reason. */
+  shutdown?: AbortSignal | undefined;
 }
 
 export function createApp(services: GatewayServices): Express {
   const { config } = services;
-  const logger = services.logger ?? createLogger({ level: config.server.logLevel });
+  const logger = (services.logger ?? createLogger({ level: config.server.logLevel })).withSecrets(configSecrets(config));
+  allowModels(config.models.map((m) => m.name));
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("trust proxy", false);
-  app.use(requestContext(logger));
-  // Anthropic's clients read Anthropic's error shape, from the body parser and auth on.
+  app.use(requestContext(logger, { shutdown: services.shutdown }));
+  // Anthropic's clients read Anthropic's error shape, from auth and the body parser on.
   app.use("/v1/messages", useErrorShape(messagesErrorBody));
-  app.use(opsRouter({ providers: services.providers, checks: services.readiness ?? [], isDraining: services.isDraining ?? (() => false) }));
+  const metricsHere = config.server.metrics.port === undefined;
+  app.use(opsRouter({ providers: services.providers, checks: services.readiness ?? [], isDraining: services.isDraining ?? (() => false), metrics: metricsHere ? config.server.metrics : false }));
+  // The key is checked before the body is read: an unauthenticated client gets 401, not a parsed megabyte.
+  app.use(bearerAuth(config.server.apiKeys));
   // Every content type is parsed as JSON: `curl -d` sends form encoding by default.
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
-  app.use(bearerAuth(config.server.apiKeys));
+  app.use(rejectDeepBodies());
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
   app.use(modelsRouter(config));
   const service = createGatewayService({

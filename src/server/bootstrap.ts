@@ -4,10 +4,14 @@
  * pipeline. Used by `slopguard serve` and by the test helper, so tests run the
  * same wiring as production.
  */
+import { setMaxListeners } from "node:events";
 import type { Config } from "../config/schema.js";
 import { buildProviders, closeProviders, initProviders, type ProviderRegistry } from "../providers/index.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { createApp, type GatewayServices } from "./app.js";
+import { shuttingDown } from "./errors.js";
+import { metricsApp } from "./routes/health.js";
+import { configSecrets } from "./secrets.js";
 import { createState } from "../state/index.js";
 import { registry } from "../metrics/index.js";
 import { buildChecker, buildPipeline, buildRetriever, type LazyRetriever } from "./services.js";
@@ -17,8 +21,12 @@ import type { Express } from "express";
 export interface Gateway {
   app: Express;
   services: GatewayServices;
+  /** `/metrics` on its own, when `server.metrics.port` moves it off the main listener. */
+  metricsApp?: Express | undefined;
   /** /readyz turns 503 so load balancers stop routing here; requests still run. */
   startDraining(): void;
+  /** Cancels every request still running (503 / an error event); for the end of the shutdown grace period. */
+  abortInFlight(): void;
   /** Releases models and connections; call after the HTTP server has drained. */
   close(): Promise<void>;
 }
@@ -36,7 +44,8 @@ export interface BuildOptions {
 }
 
 export async function buildGateway(config: Config, options: BuildOptions = {}): Promise<Gateway> {
-  const logger = options.logger ?? createLogger({ level: config.server.logLevel });
+  // Every part gets the redacting logger, so no upstream body or error can write a configured key.
+  const logger = (options.logger ?? createLogger({ level: config.server.logLevel })).withSecrets(configSecrets(config));
   const overrides = options.overrides ?? {};
   const providers: ProviderRegistry = overrides.providers ?? (await buildProviders(config, { logger }));
   const closers: Array<() => Promise<unknown>> = [];
@@ -76,11 +85,17 @@ export async function buildGateway(config: Config, options: BuildOptions = {}): 
   };
   let draining = false;
   services.isDraining = () => draining;
+  const stop = new AbortController();
+  // Every request in flight listens here (request-context), so the count is the concurrency, not a leak.
+  setMaxListeners(0, stop.signal);
+  services.shutdown = stop.signal;
   const app = createApp(services);
   return {
     app,
     services,
+    metricsApp: config.server.metrics.port === undefined ? undefined : metricsApp(config.server.metrics),
     startDraining: () => void (draining = true),
+    abortInFlight: () => stop.abort(shuttingDown()),
     close: async () => {
       draining = true;
       for (const c of closers.reverse()) await c().catch(() => undefined);

@@ -4,8 +4,10 @@
  * maps everything else, including body-parser and zod failures, onto it.
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { APIUserAbortError } from "openai";
 import { ZodError } from "zod";
 import { ProviderError } from "../providers/types.js";
+import type { Logger } from "../util/log.js";
 
 export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -41,6 +43,20 @@ function typeForStatus(status: number): string {
   return "invalid_request_error";
 }
 
+/** The abort reason request-context gives a request whose client went away (nobody left to answer). */
+export class ClientClosedError extends Error {
+  constructor() {
+    super("client disconnected");
+    this.name = "ClientClosedError";
+  }
+}
+
+/** The abort reason of requests still running when the shutdown grace period ends. */
+export const shuttingDown = () =>
+  new ApiError(503, "The gateway is shutting down and cancelled this request; retry it.", { code: "server_shutting_down", headers: { connection: "close" } });
+
+const isAbort = (err: unknown) => err instanceof APIUserAbortError || (err as Error | undefined)?.name === "AbortError";
+
 /** Names the offending field the way OpenAI does (`messages[0].role`). */
 export function zodPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
@@ -61,6 +77,9 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(err.status, err.message, { code: err.code, headers });
   }
   if (err instanceof ZodError) return fromZod(err);
+  // An abort that still has a client to answer was the gateway's own doing: only the shutdown deadline aborts
+  // a live request (client disconnects have no one to answer; upstream timeouts arrive as ProviderErrors).
+  if (isAbort(err)) return shuttingDown();
   const e = err as { type?: string; status?: number; statusCode?: number; limit?: number } | undefined;
   // body-parser's errors carry a `type`; express passes them to the error handler.
   if (e?.type === "entity.too.large") {
@@ -99,9 +118,16 @@ export function useErrorShape(shape: ErrorShape): RequestHandler {
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const apiError = toApiError(err);
+  const logger = res.locals.logger as Logger | undefined;
+  const signal = res.locals.signal as AbortSignal | undefined;
+  // A client that left before the answer is routine (the request log line says 499), not a gateway error.
+  if (signal?.reason instanceof ClientClosedError || res.destroyed) {
+    logger?.debug("client went away", { requestId: res.locals.requestId, path: req.path, err });
+    return;
+  }
+  const apiError = signal?.reason instanceof ApiError ? signal.reason : toApiError(err);
   if (apiError.status >= 500 && apiError.options.code === "internal_error") {
-    res.locals.logger?.error("unhandled error", { err, path: req.path });
+    logger?.error("unhandled error", { requestId: res.locals.requestId, err, path: req.path });
   }
   res.locals.errorCode = apiError.options.code;
   if (res.headersSent) {

@@ -1,14 +1,15 @@
 /**
  * First-start build of the default RAG index, in a child process at low CPU
- * priority: embedding ~97k statements takes minutes and would otherwise block the
- * gateway's event loop and slow every request while it runs.
+ * priority: reading and writing 67k packages (and, for vector modes, embedding them) would
+ * otherwise block the gateway's event loop and slow every request while it runs.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readManifest } from "../../rag-index/manifest.js";
+import { indexServes } from "../rag/index.js";
+import { readManifest } from "../rag/manifest.js";
 import type { RagConfig } from "../rag/config.js";
 import { connectIndex } from "../rag/store.js";
 import type { Logger } from "../util/log.js";
@@ -18,7 +19,7 @@ export async function indexIsComplete(rag: RagConfig): Promise<boolean> {
   const db = await connectIndex(rag);
   try {
     const manifest = await readManifest(db);
-    return manifest?.complete === true && manifest.table === rag.table;
+    return indexServes(manifest, rag);
   } finally {
     db.close();
   }
@@ -35,7 +36,7 @@ function cliCommand(): string[] {
 
 /** Resolves when the child built the index; `signal` (gateway shutdown) kills it. */
 export function buildIndexInChild(rag: RagConfig, logger: Logger, signal: AbortSignal): Promise<void> {
-  const args = [...cliCommand(), "rag-index", "build", "--index", rag.indexUri, "--data", rag.dataDir, "--model", rag.embedder.model];
+  const args = [...cliCommand(), "rag-index", "build", "--index", rag.indexUri, "--data", rag.dataDir, "--model", rag.embedder.model, "--mode", rag.mode];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: projectRoot(), stdio: ["ignore", "ignore", "pipe"], env: process.env });

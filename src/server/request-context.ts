@@ -4,15 +4,28 @@
  * response is finished, one JSON log line, and the request metrics.
  */
 import { setMaxListeners } from "node:events";
-import type { RequestHandler } from "express";
+import type { RequestHandler, Response } from "express";
 import { metrics } from "../metrics/index.js";
 import { newRequestId } from "../util/ids.js";
 import type { Logger } from "../util/log.js";
 import type { GatewayRun } from "./service.js";
+import { ApiError, ClientClosedError, shuttingDown } from "./errors.js";
 
 const CLIENT_CLOSED = 499;
 
-export function requestContext(logger: Logger): RequestHandler {
+export interface RequestContextOptions {
+  /** Fires when the shutdown grace period ends: every request still running is aborted with its reason. */
+  shutdown?: AbortSignal | undefined;
+}
+
+/** `model` or `model:profile` → the public model name, which is all the metric label keeps. */
+function modelOf(requested: unknown): string {
+  if (typeof requested !== "string") return "";
+  const colon = requested.indexOf(":");
+  return colon < 0 ? requested : requested.slice(0, colon);
+}
+
+export function requestContext(logger: Logger, options: RequestContextOptions = {}): RequestHandler {
   return (req, res, next) => {
     const startedAt = performance.now();
     const given = req.get("x-request-id");
@@ -26,17 +39,26 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals.signal = controller.signal;
     res.locals.logger = logger;
     res.setHeader("x-request-id", requestId);
+    const onShutdown = () => {
+      const reason = options.shutdown?.reason instanceof ApiError ? options.shutdown.reason : shuttingDown();
+      endStreamWithError(res, reason);
+      controller.abort(reason);
+    };
+    if (options.shutdown?.aborted) onShutdown();
+    else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
     const inFlightRoute = req.path.startsWith("/v1/chat") ? "/v1/chat/completions" : "other";
     metrics.inFlight.inc({ route: inFlightRoute });
     res.once("close", () => {
+      options.shutdown?.removeEventListener("abort", onShutdown);
       const finished = res.writableFinished;
-      if (!finished) controller.abort(new Error("client disconnected"));
+      if (!finished) controller.abort(new ClientClosedError());
       metrics.inFlight.dec({ route: inFlightRoute });
       const seconds = (performance.now() - startedAt) / 1000;
       const status = finished ? res.statusCode : CLIENT_CLOSED;
       const route = (res.locals.route as string | undefined) ?? "unmatched";
-      const model = (res.locals.model as string | undefined) ?? "";
       const run = res.locals.run as GatewayRun | undefined;
+      const model = run?.model.name ?? modelOf(res.locals.model);
+      // Labels are bounded in src/metrics/labels.ts: a model nobody configured is counted as `unknown`.
       metrics.requests.inc({ model, route, status: String(status) });
       if (run) {
         const upstream = run.providerSeconds();
@@ -62,4 +84,16 @@ export function requestContext(logger: Logger): RequestHandler {
     }
     next();
   };
+}
+
+/**
+ * A stream still running at the shutdown deadline ends here with an `error` event,
+ * before its pipeline is aborted: an aborted upstream stream may end quietly, and
+ * what the pipeline writes after that (a report, `[DONE]`) must not make a cut
+ * answer look complete. Its later writes fail on the ended response and are dropped.
+ */
+function endStreamWithError(res: Response, error: ApiError): void {
+  if (!res.headersSent || res.writableEnded || !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream")) return;
+  res.on("error", () => undefined);
+  res.end(`data: ${JSON.stringify(error.body())}\n\n`);
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../rag-index/build.js";
+import { buildIndex } from "../../src/rag/build.js";
 import { RagConfigSchema, type RagConfig } from "../../src/rag/config.js";
 import { createRetriever } from "../../src/rag/index.js";
 import { repoRoot } from "../helpers/gateway.js";

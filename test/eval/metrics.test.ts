@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPackageChecker, type SlopguardPackageChecker } from "../../src/packages/index.js";
 import { parseEvalConfig } from "../../eval/config.js";
-import { summarize, type Summary } from "../../eval/metrics.js";
+import { isHallucination, normalizeFor, summarize, type Summary } from "../../eval/metrics.js";
+import { packageKey } from "../../src/packages/names.js";
 import { nameIndex } from "../../eval/names.js";
 import { latestByKey, readRecords, type EvalRecord } from "../../eval/records.js";
 import { runEval } from "../../eval/runner.js";
@@ -168,6 +169,19 @@ describe("persistence over repeats", () => {
     } finally {
       await up2.close();
     }
+  });
+});
+
+describe("verdicts and names as the gateway has them", () => {
+  it("never counts an allowlisted (private) package as a hallucination", () => {
+    for (const unknownAs of ["hallucination", "valid", "exclude"] as const) expect(isHallucination("allowed", unknownAs)).toBe(false);
+  });
+
+  it("normalises names with the gateway's packageKey: PEP 503 for PyPI, npm names as written", () => {
+    expect(normalizeFor("pypi", "Flask_RESTful")).toBe("flask-restful");
+    // npm serves JSONStream and jsonstream as two packages; folding case would merge them.
+    expect(normalizeFor("npm", "JSONStream")).toBe("JSONStream");
+    for (const [eco, n] of [["pypi", "Zope.Interface"], ["npm", "@Scope/Pkg"]] as const) expect(normalizeFor(eco, n)).toBe(packageKey(eco, n));
   });
 });
 

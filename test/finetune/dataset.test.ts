@@ -54,6 +54,14 @@ describe("buildDataset", () => {
     for (const r of out.filter((x) => x.split === "train")) expect(guard.has(r.messages.find((m) => m.role === "user")!.content)).toBe(false);
   });
 
+  it("keeps answers whose names are on the packages allowlist (private packages are not made up)", async () => {
+    const allowing = createPackageChecker({ config: { mode: "offline", allow: { pypi: ["zzq-surely-not-a-package-*"] } }, watchlist: "memory" });
+    const { rows: out, manifest } = await buildDataset({ sources: [{ name: "fx", rows }], checker: allowing, guard, repair: false });
+    expect(answers(out, "train")).toContain("numpy, zzq-surely-not-a-package-x");
+    expect(manifest.counts.dropped.hallucinated).toBeLessThan(3);
+    await allowing.close();
+  });
+
   it("--repair keeps a listing answer minus its made-up names, reported apart; code is never repaired", async () => {
     const { rows: out, manifest } = await buildDataset({ sources: [{ name: "fx", rows }], checker, guard, repair: true });
     const repaired = out.filter((r) => r.origin === "repaired").map((r) => r.messages.at(-1)!.content);

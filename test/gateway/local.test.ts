@@ -74,6 +74,56 @@ describe("local provider (testbed GGUF)", () => {
     expect(c.choices[0]!.message.content).toBe("aaaaaa");
   });
 
+  it("does function calling: a required tool call comes back as a tool call whose arguments fit the tool's schema, JSON and stream", async () => {
+    const tools: OpenAI.Chat.ChatCompletionTool[] = [
+      {
+        type: "function",
+        function: {
+          name: "run_shell_command",
+          description: "Run a shell command",
+          parameters: { type: "object", properties: { command: { type: "string", maxLength: 40 }, timeout: { type: "integer", maximum: 600 } }, required: ["command"] },
+        },
+      },
+      { type: "function", function: { name: "write_file", parameters: { type: "object", properties: { path: { type: "string", maxLength: 20 } }, required: ["path"] } } },
+    ];
+    const messages = [{ role: "user" as const, content: "Install the package you need to parse YAML files." }];
+    const r = await client.chat.completions.create({ model: "testbed", messages, tools, tool_choice: { type: "function", function: { name: "run_shell_command" } }, temperature: 0, max_tokens: 200 });
+    const choice = r.choices[0]!;
+    expect(choice.finish_reason).toBe("tool_calls");
+    const call = choice.message.tool_calls![0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
+    expect(call.function.name).toBe("run_shell_command");
+    expect(call.id).toMatch(/^call_/);
+    const args = JSON.parse(call.function.arguments);
+    expect(typeof args.command).toBe("string");
+    // An optional argument the model left out is dropped, not sent as null.
+    expect(Object.keys(args).every((k) => ["command", "timeout"].includes(k) && args[k] !== null)).toBe(true);
+
+    const s = await client.chat.completions.create({ model: "testbed", messages, tools, tool_choice: "required", temperature: 0, max_tokens: 200, stream: true });
+    let name = "";
+    let argText = "";
+    let finish: string | null = null;
+    for await (const c of s) {
+      for (const d of c.choices[0]?.delta.tool_calls ?? []) {
+        name += d.function?.name ?? "";
+        argText += d.function?.arguments ?? "";
+      }
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    expect(["run_shell_command", "write_file"]).toContain(name);
+    expect(typeof JSON.parse(argText)).toBe("object");
+    expect(finish).toBe("tool_calls");
+  });
+
+  it("refuses a tool_choice that names no offered tool", async () => {
+    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "testbed", messages: listing("x"), tools: [{ type: "function", function: { name: "a", parameters: { type: "object", properties: {} } } }], tool_choice: { type: "function", function: { name: "b" } } }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_tool_choice");
+  });
+
   it("honours stop sequences", async () => {
     const r = await client.chat.completions.create({ model: "testbed", messages: listing("Parse command line arguments."), temperature: 0, stop: [","] });
     expect(r.choices[0]!.message.content).not.toContain(",");

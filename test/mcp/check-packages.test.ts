@@ -105,7 +105,7 @@ describe("check_packages inputs", () => {
 
   it("says what to pass when it finds no package", async () => {
     const { out, text } = await check({ command: "ls -la && git status" });
-    expect(out).toEqual({ verdict: "clean", totals: { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0 }, packages: [] });
+    expect(out).toEqual({ verdict: "none", totals: { packages: 0, exists: 0, not_found: 0, unknown: 0, risky: 0 }, packages: [] });
     expect(text).toMatch(/^No packages found in the command\. Pass names in `packages`/);
   });
 });

@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { expect } from "vitest";
 import { stringify } from "yaml";
-import { buildIndex } from "../../rag-index/build.js";
+import { buildIndex } from "../../src/rag/build.js";
 import { loadEmbedder, RagConfigSchema, type RagConfig } from "../../src/rag/index.js";
 import { repoRoot, testbedModel } from "../helpers/gateway.js";
 

@@ -38,7 +38,7 @@ describe("verdicts", () => {
     expect(by.express).toMatchObject({ verdict: "exists", via: "snapshot" });
     // The npm snapshot is partial: offline, a miss is unknown, not a hallucination.
     expect(by["some-unlisted-npm-pkg-zz"]).toMatchObject({ verdict: "unknown", via: "offline" });
-    expect(r.totals).toEqual({ packages: 4, exists: 2, not_found: 1, unknown: 1, risky: 0 });
+    expect(r.totals).toEqual({ packages: 4, exists: 2, not_found: 1, unknown: 1, risky: 0, allowed: 0 });
     expect(r.verdict).toBe("hallucination");
     await c.close();
   });

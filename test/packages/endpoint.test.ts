@@ -25,7 +25,7 @@ describe("POST /v1/packages/check", () => {
     expect(status).toBe(200);
     expect(json.object).toBe("packages.check");
     expect(json.verdict).toBe("hallucination");
-    expect(json.totals).toEqual({ packages: 2, exists: 1, not_found: 1, unknown: 0, risky: 0 });
+    expect(json.totals).toEqual({ packages: 2, exists: 1, not_found: 1, unknown: 0, risky: 0, allowed: 0 });
     expect(json.packages[0]).toMatchObject({ name: "PyYAML", normalized: "pyyaml", module: "yaml", source: "import", line: 2, verdict: "exists", via: "snapshot", risks: [], risk: "none" });
     expect(json.packages[1]).toMatchObject({ normalized: "fakelib-zz-invented", verdict: "not_found", risk: "high" });
   });
@@ -35,6 +35,15 @@ describe("POST /v1/packages/check", () => {
     expect(code.json.packages.map((p: any) => p.name)).toEqual(["express"]);
     const list = await post({ packages: ["lodash", "@types/node"], ecosystem: "npm" });
     expect(list.json.packages.map((p: any) => [p.name, p.source, p.verdict])).toEqual([["lodash", "list", "exists"], ["@types/node", "list", "exists"]]);
+  });
+
+  it("checks an agent's tool calls, each package with where it was found", async () => {
+    const { status, json } = await post({ toolCalls: [{ id: "c1", name: "Bash", input: JSON.stringify({ command: "cd app && pip install flask-restfull requests" }) }] });
+    expect(status).toBe(200);
+    expect(json.packages.map((p: any) => [p.name, p.verdict, p.location])).toEqual([
+      ["flask-restfull", "not_found", { toolCallId: "c1", tool: "Bash", path: "command" }],
+      ["requests", "exists", { toolCallId: "c1", tool: "Bash", path: "command" }],
+    ]);
   });
 
   it.each([

@@ -47,6 +47,11 @@ describe("bare package lists", () => {
     expect(await names("You can use requests, or urllib if you prefer the standard library.")).toEqual([]);
     expect(await names("Sure, here it is.\n- Install the package first\n- then run it")).toEqual([]);
     expect(await names("x = 1, 2")).toEqual([]);
+    // An agent's closing words, unasked, are not two packages.
+    expect(await names("Sure, done.")).toEqual([]);
+    expect(await names("Done, installed!")).toEqual([]);
+    // Asked for a list, the same shape still counts.
+    expect((await names("flask, requests.", { expectList: true })).map((n) => n[0])).toEqual(["flask", "requests"]);
   });
 
   it("prefers install commands and imports when the answer has code", async () => {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateQuestions, parseQuestions } from "../../rag-index/generator.js";
-import { buildStatements, readSelection } from "../../rag-index/statements.js";
+import { indexRows, readSelection } from "../../src/rag/selection.js";
 import { parseConfig } from "../../src/config/load.js";
 import { upstreamModel } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
@@ -27,10 +27,12 @@ describe("--generator", () => {
     expect(generated.get(`pypi:${first.name}`)).toEqual(["Parse a config file", "Validate input against a schema"]);
     const prompts = up.chatRequests().map((r) => r.body.messages[0].content as string);
     expect(prompts.some((p) => p.includes(`Python package ${first.name} `))).toBe(true);
-    const { statements } = buildStatements(fixtureData, generated);
-    const mine = statements.filter((s) => s.package === first.name && s.ecosystem === "pypi").map((s) => s.statement);
-    expect(mine).toContain(`Package ${first.name} could answer questions about Validate input against a schema.`);
-    expect(statements.some((s) => /evilpkg|ignore previous/i.test(s.statement))).toBe(false);
+    // Generated tasks are searchable text of their package (the `questions` field), never statements.
+    const { rows } = indexRows(fixtureData, generated);
+    const mine = rows.find((r) => r.package === first.name && r.ecosystem === "pypi")!;
+    expect(mine.questions).toContain("Validate input against a schema");
+    expect(mine.statement).toMatch(new RegExp(`^Package ${first.name} could answer questions about `));
+    expect(rows.some((r) => /evilpkg|ignore previous/i.test(`${r.statement} ${r.questions}`))).toBe(false);
   });
 
   it("refuses a model that is not in the config", async () => {

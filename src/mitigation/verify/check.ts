@@ -6,6 +6,7 @@
  */
 import type { ToolCallPart } from "../../core/parts.js";
 import type { CheckInput, CheckReport, CheckedPackage, Ecosystem, PackageChecker } from "../../packages/types.js";
+import type { ToolSpecsInput } from "../../packages/toolcalls/config.js";
 import { withTimeout } from "../prompt.js";
 import { badPackages } from "../report.js";
 import type { Piece } from "./segments.js";
@@ -17,7 +18,7 @@ export interface CheckScope {
   timeoutMs: number;
   signal: AbortSignal;
   /** The model's tool specs (config `models[].tools`), merged over the shipped defaults by the checker. */
-  tools?: unknown;
+  tools?: ToolSpecsInput;
   /** A text completion (`/v1/completions`): the answer is code, of this language when known. */
   code?: { language?: string };
 }
@@ -33,7 +34,7 @@ async function run(scope: CheckScope, input: CheckInput): Promise<Checked> {
     ...rest,
     ...asCode,
     ...(scope.ecosystem ? { ecosystem: scope.ecosystem } : {}),
-    ...(scope.tools !== undefined ? ({ tools: scope.tools } as object) : {}),
+    ...(scope.tools !== undefined ? { tools: scope.tools } : {}),
   };
   try {
     const report = await withTimeout(scope.checker.check(full, { signal: scope.signal }), scope.timeoutMs, "package check");
@@ -54,14 +55,14 @@ export function checkAnswer(scope: CheckScope, text: string, calls: readonly Too
 /** What a held piece names: its bad packages, or `unchecked` when it could not be checked. */
 export type PieceVerdict = { ok: true } | { ok: false; bad: CheckedPackage[]; unchecked?: string };
 
-export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind: "held" }>): Promise<PieceVerdict> {
+export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind: "held" }>, options: { blockUnknown: boolean }): Promise<PieceVerdict> {
   // The context lines come first, as in the whole answer; only packages on the piece's own lines count.
   const context = piece.context && !piece.context.endsWith("\n") ? `${piece.context}\n` : piece.context;
   const contextLines = context.split("\n").length - 1;
   const checked = await run(scope, { text: context + piece.text, ...(piece.segment === "list" && scope.expectList ? { expectList: true } : {}) });
   if ("error" in checked) return { ok: false, bad: [], unchecked: checked.error };
   const own = checked.report.packages.filter((p) => p.line > contextLines);
-  const bad = badPackages({ ...checked.report, packages: own });
+  const bad = badPackages({ ...checked.report, packages: own }, { unknown: options.blockUnknown });
   const limited = own.filter(isUnsettled);
   if (limited.length) return { ok: false, bad, unchecked: `${limited.length} package(s) were not looked up (lookup limit)` };
   return bad.length ? { ok: false, bad } : { ok: true };
@@ -69,5 +70,5 @@ export async function checkPiece(scope: CheckScope, piece: Extract<Piece, { kind
 
 /** A package the checker gave up on (its per-check lookup limit): fail-closed policies treat it as unchecked. */
 export function isUnsettled(p: CheckedPackage): boolean {
-  return (p.via as string) === "limit";
+  return p.via === "limit";
 }

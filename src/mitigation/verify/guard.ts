@@ -26,6 +26,8 @@ export interface GuardPolicy {
   calls: "annotate" | "block";
   /** Withhold what could not be checked. */
   failClosed: boolean;
+  /** Treat packages nobody could verify (`unknown`) as bad where the policy blocks. */
+  blockUnknown: boolean;
 }
 
 export interface GuardResult {
@@ -66,7 +68,7 @@ export async function* guard(args: {
       if (piece.kind === "held") {
         heldPieces++;
         args.onHeld?.(piece.segment);
-        const v = await checkPiece(scope, piece);
+        const v = await checkPiece(scope, piece, policy);
         const withhold = !v.ok && ((v.unchecked !== undefined && policy.failClosed) || (v.bad.length > 0 && policy.text === "block"));
         if (!v.ok && withhold) {
           withheld.push({ kind: piece.segment === "fence" ? "code" : piece.segment, reason: v.unchecked !== undefined ? "unchecked" : reasonOf(v.bad), packages: v.bad.map((p) => p.name) });
@@ -152,8 +154,9 @@ export async function* guard(args: {
   return result;
 }
 
-function reasonOf(bad: ReadonlyArray<{ verdict: string }>): Withheld["reason"] {
-  return bad.some((p) => p.verdict === "not_found") ? "not_found" : "high_risk";
+function reasonOf(bad: ReadonlyArray<{ verdict: string; risk: string }>): Withheld["reason"] {
+  if (bad.some((p) => p.verdict === "not_found")) return "not_found";
+  return bad.some((p) => p.risk === "high") ? "high_risk" : "unverified";
 }
 
 function notice(templates: Templates, piece: Extract<Piece, { kind: "held" }>, bad: Parameters<typeof describeBad>[0], unchecked: string | undefined): string {
@@ -174,7 +177,7 @@ function refusedCalls(check: Checked, calls: readonly ToolCallPart[], policy: Gu
     };
   }
   const inCalls = check.report.packages.filter((p) => p.location);
-  const bad = policy.calls === "block" ? badPackages({ ...check.report, packages: inCalls }) : [];
+  const bad = policy.calls === "block" ? badPackages({ ...check.report, packages: inCalls }, { unknown: policy.blockUnknown }) : [];
   const unsettled = policy.failClosed ? inCalls.filter(isUnsettled) : [];
   if (bad.length === 0 && unsettled.length === 0) return undefined;
   const lines = calls.map((c) => {

@@ -56,7 +56,7 @@ export function createVerify(deps: VerifyDeps): Mitigation {
 }
 
 function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): CheckScope {
-  const tools = (ctx.model as { tools?: unknown }).tools;
+  const tools = ctx.model.tools;
   const language = call.completion?.language;
   const fromLanguage = language === "python" ? "pypi" : language === "javascript" || language === "typescript" ? "npm" : undefined;
   return {
@@ -76,9 +76,10 @@ function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): Che
  * repair fail closed.
  */
 export function policyOf(options: VerifyOptions): GuardPolicy {
-  if (options.policy === "annotate") return { text: "annotate", calls: "annotate", failClosed: false };
-  if (options.policy === "block") return { text: "block", calls: "block", failClosed: true };
-  return { text: options.repairFallback, calls: "block", failClosed: true };
+  const blockUnknown = options.blockUnknown;
+  if (options.policy === "annotate") return { text: "annotate", calls: "annotate", failClosed: false, blockUnknown };
+  if (options.policy === "block") return { text: "block", calls: "block", failClosed: true, blockUnknown };
+  return { text: options.repairFallback, calls: "block", failClosed: true, blockUnknown };
 }
 
 /** The prompt's unfinished last line, which a text completion continues (bounded: a line can be long). */

@@ -2,8 +2,8 @@
  * Extraction: every package an answer asks the user to install, tagged with where
  * it came from and its line. Pure and synchronous: no registry access here.
  */
-import type { CheckInput, Ecosystem, FoundPackage, PackageEcosystem, PackageSource } from "../types.js";
-import { normalizeName } from "../names.js";
+import type { CheckInput, Ecosystem, FoundPackage, PackageEcosystem, PackageSource, ToolCallLocation } from "../types.js";
+import { packageKey } from "../names.js";
 import { findInstalls, npmNameOfSpec, pypiNameOfSpec } from "./install.js";
 import { findJsImports, findPackageJsonDeps } from "./javascript.js";
 import { splitMarkdown, type Block, type BlockKind } from "./markdown.js";
@@ -32,7 +32,8 @@ function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
   return "unknown";
 }
 
-interface Raw { name: string; ecosystem: PackageEcosystem; source: PackageSource; line: number; module?: string }
+/** A package as found, before de-duplication. */
+export interface Raw { name: string; ecosystem: PackageEcosystem; source: PackageSource; line: number; module?: string; location?: ToolCallLocation }
 
 function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?: Ecosystem): Raw[] {
   const out: Raw[] = [];
@@ -75,40 +76,73 @@ function fromList(input: CheckInput): Raw[] {
   return out;
 }
 
+export interface TextOptions {
+  ecosystem?: Ecosystem;
+  language?: string;
+  /** Markdown (an answer) rather than bare code. */
+  markdown: boolean;
+  /** Read a text that is nothing but a list of names as packages (answers yes; tool arguments no). */
+  bareList?: { expectList?: boolean };
+}
+
+/** Packages of an answer's text (or bare code), not yet de-duplicated. */
+export function textRaws(text: string, ctx: ExtractContext, o: TextOptions): Raw[] {
+  let blocks = o.markdown ? splitMarkdown(text) : [];
+  if (!o.markdown || !blocks.some((b) => b.kind !== "prose")) {
+    const kind = LANGUAGE_KIND[(o.language ?? "").toLowerCase()] ?? "unknown";
+    blocks = [{ kind, lines: text.split(/\r?\n/), firstLine: 1, info: "", caption: "" }];
+  }
+  const locals = localModules(text);
+  const found: Raw[] = [];
+  // Loops, not push(...spread): one block can hold 100k+ hits, more than a call's arguments may be.
+  for (const b of blocks) for (const r of fromBlock(b, ctx, locals, o.ecosystem)) found.push(r);
+  if (found.length === 0 && o.markdown && o.bareList) return fromBareList(text, o.ecosystem, o.language, o.bareList.expectList);
+  return found;
+}
+
 export function extractPackages(input: CheckInput, ctx: ExtractContext): FoundPackage[] {
   const raws: Raw[] = fromList(input);
   const text = input.text ?? input.code;
   if (text) {
-    let blocks = input.text !== undefined ? splitMarkdown(text) : [];
-    if (input.text === undefined || !blocks.some((b) => b.kind !== "prose")) {
-      const kind = LANGUAGE_KIND[(input.language ?? "").toLowerCase()] ?? "unknown";
-      blocks = [{ kind, lines: text.split(/\r?\n/), firstLine: 1, info: "", caption: "" }];
-    }
-    const locals = localModules(text);
-    const found: Raw[] = [];
-    for (const b of blocks) found.push(...fromBlock(b, ctx, locals, input.ecosystem));
-    if (found.length === 0 && input.text !== undefined) found.push(...fromBareList(input, input.text));
-    raws.push(...found);
+    const opts: TextOptions = { markdown: input.text !== undefined, bareList: input.expectList === undefined ? {} : { expectList: input.expectList } };
+    if (input.ecosystem) opts.ecosystem = input.ecosystem;
+    if (input.language) opts.language = input.language;
+    for (const r of textRaws(text, ctx, opts)) raws.push(r);
   }
   return dedupe(raws);
 }
 
-function fromBareList(input: CheckInput, text: string): Raw[] {
-  const js = isJs(input);
-  const options = input.expectList === undefined ? { js } : { js, expectList: input.expectList };
+function fromBareList(text: string, ecosystem: Ecosystem | undefined, language: string | undefined, expectList: boolean | undefined): Raw[] {
+  const js = isJs({ ...(ecosystem ? { ecosystem } : {}), ...(language ? { language } : {}) });
+  const options = expectList === undefined ? { js } : { js, expectList };
   return findBareList(text, options).map((h) => ({ ...h, ecosystem: js ? "npm" : "pypi", source: "list" }));
 }
 
-/** One entry per package: the first place it appears. */
-function dedupe(raws: Raw[]): FoundPackage[] {
-  const seen = new Map<string, FoundPackage>();
-  for (const r of raws.sort((a, b) => a.line - b.line)) {
-    const normalized = normalizeName(r.ecosystem, r.name);
-    const key = `${r.ecosystem}:${normalized}`;
-    if (seen.has(key)) continue;
+/**
+ * One entry per package and place: the first line it appears on in the text, and in each
+ * tool call the first argument (in order) and line. A name in two calls is reported twice,
+ * so the gateway can act on each call.
+ */
+export function dedupe(raws: Raw[]): FoundPackage[] {
+  // scope (tool call id, "" for text) → ecosystem → keys seen; nested, so no key string is built per hit.
+  const seen = new Map<string, Map<PackageEcosystem, Set<string>>>();
+  const out: FoundPackage[] = [];
+  // Text by line (sort is stable); tool calls in the order their extractor gave (call, argument, line).
+  const ordered = raws.filter((r) => !r.location).sort((a, b) => a.line - b.line);
+  for (const r of raws) if (r.location) ordered.push(r);
+  for (const r of ordered) {
+    const normalized = packageKey(r.ecosystem, r.name);
+    const scope = r.location?.toolCallId ?? "";
+    let byEco = seen.get(scope);
+    if (!byEco) seen.set(scope, (byEco = new Map()));
+    let keys = byEco.get(r.ecosystem);
+    if (!keys) byEco.set(r.ecosystem, (keys = new Set()));
+    if (keys.has(normalized)) continue;
+    keys.add(normalized);
     const found: FoundPackage = { name: r.name, normalized, ecosystem: r.ecosystem, source: r.source, line: r.line };
     if (r.module !== undefined) found.module = r.module;
-    seen.set(key, found);
+    if (r.location) found.location = r.location;
+    out.push(found);
   }
-  return [...seen.values()];
+  return out;
 }

@@ -4,6 +4,7 @@
  */
 import { npmNameOfSpec } from "./install.js";
 import { isValidNpmName, npmPackageOfSpecifier } from "../names.js";
+import { lineOf, lineStarts } from "./lines.js";
 
 export interface JsHit {
   name: string;
@@ -48,55 +49,82 @@ export function findJsImports(lines: string[], firstLine: number, builtins: Set<
       if (!isExternal(spec)) continue;
       const name = npmPackageOfSpecifier(spec);
       if (builtins.has(name) || builtins.has(name.split("/")[0]!) || !isValidNpmName(name)) continue;
-      hits.push({ name, specifier: spec, line: firstLine + lineIndex(starts, m.index! + m[0].indexOf(spec)) });
+      hits.push({ name, specifier: spec, line: firstLine + lineOf(starts, m.index! + m[0].indexOf(spec)) });
     }
   }
   return hits.sort((a, b) => a.line - b.line);
 }
 
-function lineStarts(text: string): number[] {
-  const s = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) s.push(i + 1);
-  return s;
-}
-
-function lineIndex(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 const DEP_SECTIONS = new Set(["dependencies", "devDependencies", "peerDependencies", "optionalDependencies", "bundledDependencies"]);
 
-/** Dependencies of a package.json block; tolerant of comments and trailing commas LLMs write. */
-export function findPackageJsonDeps(lines: string[], firstLine: number): JsHit[] {
+/** Keys of a package.json outside dependency sections whose values look like versions. */
+const NOT_DEPS = new Set(["version", "node", "npm", "yarn", "pnpm", "bun", "deno", "vscode", "electron", "typescript-version"]);
+const VERSIONISH = /^(?:[\^~<>=*]|v?\d|x$|latest$|next$|npm:|catalog:)/;
+
+function depOf(key: string, value: string): string | undefined {
+  const aliased = value.startsWith("npm:") ? npmNameOfSpec(`${key}@${value}`) : undefined;
+  const local = /^(?:file:|link:|workspace:|portal:|git|https?:|github:|\.|\/)/.test(value) || /^[^@\s]+\/[^@\s]+$/.test(value);
+  const name = aliased ?? (local ? undefined : key);
+  return name && isValidNpmName(name) ? name : undefined;
+}
+
+/**
+ * Dependencies of a package.json block; tolerant of comments and trailing commas LLMs write.
+ * With `fragment` (the part of a package.json an edit or patch shows), entries outside any
+ * section the fragment opens count when their value looks like a version (`"x": "^1.2"`):
+ * the edit cut off the `"dependencies": {` line above them.
+ */
+export function findPackageJsonDeps(lines: string[], firstLine: number, fragment = false): JsHit[] {
+  if (!fragment) {
+    const parsed = parsedDeps(lines, firstLine);
+    if (parsed) return parsed;
+  }
   const hits: JsHit[] = [];
-  let section: string | undefined;
-  let depth = 0;
+  // Keys of the objects open at each depth; depth 0 is outside the document's root object.
+  const open: (string | undefined)[] = [];
+  let pending: string | undefined;
   lines.forEach((raw, i) => {
-    const line = raw.replace(/\/\/.*$/, "");
-    const open = /"([A-Za-z]+)"\s*:\s*\{/.exec(line);
-    if (open && depth === 1 && DEP_SECTIONS.has(open[1]!)) section = open[1];
-    const entry = section && depth === 2 ? /^\s*"([^"]+)"\s*:\s*"([^"]*)"/.exec(line) : null;
+    const line = raw.replace(/(^|[^:"])\/\/.*$/, "$1");
+    const section = open.length ? open[open.length - 1] : undefined;
+    const entry = /^\s*"([^"]+)"\s*:\s*"([^"]*)"/.exec(line);
     if (entry) {
       const [, key, value] = entry as unknown as [string, string, string];
-      const aliased = value.startsWith("npm:") ? npmNameOfSpec(`${key}@${value}`) : undefined;
-      const local = /^(?:file:|link:|workspace:|portal:|git|https?:|github:|\.|\/)/.test(value) || /^[^@\s]+\/[^@\s]+$/.test(value);
-      const name = aliased ?? (local ? undefined : key);
-      if (name && isValidNpmName(name)) hits.push({ name, specifier: key, line: firstLine + i });
+      const inDeps = section !== undefined && DEP_SECTIONS.has(section) && (fragment || open.length === 2);
+      const loose = fragment && open.length === 0 && !NOT_DEPS.has(key) && VERSIONISH.test(value);
+      const name = inDeps || loose ? depOf(key, value) : undefined;
+      if (name) hits.push({ name, specifier: key, line: firstLine + i });
     }
+    pending = /"([A-Za-z]+)"\s*:\s*(?=\{)/.exec(line)?.[1];
     for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, "")) {
-      if (ch === "{") depth++;
-      else if (ch === "}") {
-        depth--;
-        if (depth < 2) section = undefined;
-      }
+      if (ch === "{") {
+        open.push(pending);
+        pending = undefined;
+      } else if (ch === "}") open.pop();
     }
   });
   return hits;
+}
+
+/** A whole package.json that parses as JSON (minified ones too); lines found by searching for each key. */
+function parsedDeps(lines: string[], firstLine: number): JsHit[] | undefined {
+  const text = lines.join("\n");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  const starts = lineStarts(text);
+  const hits: JsHit[] = [];
+  for (const [section, deps] of Object.entries(doc)) {
+    if (!DEP_SECTIONS.has(section) || deps === null || typeof deps !== "object" || Array.isArray(deps)) continue;
+    const from = text.indexOf(`"${section}"`);
+    for (const [key, value] of Object.entries(deps as Record<string, unknown>)) {
+      const name = typeof value === "string" ? depOf(key, value) : undefined;
+      const at = text.indexOf(JSON.stringify(key), from);
+      if (name) hits.push({ name, specifier: key, line: firstLine + lineOf(starts, Math.max(0, at)) });
+    }
+  }
+  return hits.sort((a, b) => a.line - b.line);
 }

@@ -50,5 +50,9 @@ export function findBareList(text: string, options: { js: boolean; expectList?: 
       if (name) hits.push({ name, line: i + 1 });
     }
   }
-  return hits.length >= 2 || (options.expectList && hits.length === 1) ? hits : [];
+  if (options.expectList) return hits;
+  // Unasked, a short line that ends like a sentence is prose ("Sure, done.", "Done, thanks!"):
+  // an agent's closing words must not read as two made-up packages.
+  if (lines.filter((l) => l.trim()).length === 1 && /[.!?]\s*$/.test(text) && hits.length <= 3) return [];
+  return hits.length >= 2 ? hits : [];
 }

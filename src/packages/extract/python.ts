@@ -94,6 +94,8 @@ export function looksLikeRequirements(lines: string[]): boolean {
   return body.every((l) => l.startsWith("-") || pypiNameOfSpec(l) !== undefined) && body.some((l) => /(===|==|>=|<=|~=|!=)/.test(l));
 }
 
+const MAX_PARTS = 8;
+
 /** Namespace packages whose distributions are named after the dotted path (`google.cloud.storage`). */
 const NAMESPACES = new Set(["google", "azure", "zope", "jaraco", "backports", "ruamel", "sphinxcontrib", "oslo", "flufl", "opentelemetry"]);
 
@@ -107,7 +109,9 @@ export interface ModuleMaps {
 /** Distribution an import needs, or undefined for stdlib; mapping first, then identity. */
 export function distributionOf(hit: ImportHit, maps: ModuleMaps): string | undefined {
   if (maps.pythonStdlib.has(hit.module) || hit.module === "__main__") return undefined;
-  const parts = hit.path.split(".");
+  // Mapped prefixes are a few parts deep (`google.cloud.storage`); a longer path is cut so
+  // that `import a.a.a…` (100k parts) costs linear time, not a join per prefix.
+  const parts = hit.path.split(".", MAX_PARTS);
   for (let n = parts.length; n >= 2; n--) {
     const prefix = parts.slice(0, n).join(".");
     const mapped = maps.moduleToDist.get(prefix);

@@ -61,19 +61,15 @@ export async function* generateParts(args: GenerateArgs): AsyncGenerator<StreamP
     } as Options;
   const done = chat
     .generateResponse(history, options)
-    .then(
-      (res) => {
-        if (forced) {
-          const doc = forced.parse(forcedText) as unknown as { name: string; arguments: unknown };
-          emit.toolCall(doc.name, JSON.stringify(withoutNulls(doc.arguments ?? {})));
-        }
-        const promptTokens = args.countPrompt();
-        const finishReason: FinishReason = forced || res.metadata.stopReason === "functionCalls" ? "tool-calls" : res.metadata.stopReason === "maxTokens" ? "length" : "stop";
-        emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens });
-        parts.end();
-      },
-      (err: unknown) => parts.end(err),
-    );
+    .then((res) => {
+      const cut = res.metadata.stopReason === "maxTokens";
+      let finishReason: FinishReason = res.metadata.stopReason === "functionCalls" ? "tool-calls" : cut ? "length" : "stop";
+      if (forced) finishReason = forcedCall(emit, forced, forcedText, cut);
+      const promptTokens = args.countPrompt();
+      emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens });
+      parts.end();
+    })
+    .catch((err: unknown) => parts.end(err));
   try {
     yield* parts;
     await done;
@@ -83,6 +79,22 @@ export async function* generateParts(args: GenerateArgs): AsyncGenerator<StreamP
     await done.catch(() => undefined);
     args.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * The forced call the grammar made the model write. Cut off by max_tokens, it is what
+ * OpenAI returns then: the call with its arguments as far as they got, finish `length`.
+ */
+function forcedCall(emit: Emitter, grammar: LlamaJsonSchemaGrammar<never>, text: string, cut: boolean): FinishReason {
+  if (!cut) {
+    const doc = grammar.parse(text) as unknown as { name: string; arguments: unknown };
+    emit.toolCall(doc.name, JSON.stringify(withoutNulls(doc.arguments ?? {})));
+    return "tool-calls";
+  }
+  const name = /^\s*\{\s*"name"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+  const args = /"arguments"\s*:\s*([\s\S]*)$/.exec(text)?.[1];
+  if (name) emit.toolCall(name, args ?? "");
+  return "length";
 }
 
 /** Parameters as JSON without the nulls that stand for left-out optional properties. */

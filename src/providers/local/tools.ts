@@ -34,8 +34,9 @@ export function toGbnfSchema(schema: unknown, depth = 0): GbnfJsonSchema {
       return { type: "object", properties, ...(open ? { additionalProperties: true } : {}), ...description };
     }
     case "array":
-      return { type: "array", items: toGbnfSchema(s.items, depth + 1), ...description };
+      return { type: "array", items: toGbnfSchema(s.items, depth + 1), ...pick(s, ["minItems", "maxItems"]), ...description };
     case "string":
+      return { type, ...pick(s, ["minLength", "maxLength"]), ...description } as GbnfJsonSchema;
     case "number":
     case "integer":
     case "boolean":
@@ -44,6 +45,13 @@ export function toGbnfSchema(schema: unknown, depth = 0): GbnfJsonSchema {
     default:
       return ANY;
   }
+}
+
+/** The numeric bounds the grammar understands, copied when present. */
+function pick(s: Schema, keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) if (typeof s[k] === "number") out[k] = s[k];
+  return out;
 }
 
 function isScalar(v: unknown): v is string | number | boolean | null {

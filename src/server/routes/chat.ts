@@ -16,6 +16,7 @@ export function chatCompletions(service: GatewayService): RequestHandler {
     const parsed = ChatRequestSchema.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
     const decoded = decodeChatRequest(parsed.data);
+    res.locals.model = decoded.model; // labels a refused request too (bounded to configured names)
     const run = service.start({
       model: decoded.model,
       call: decoded.call,

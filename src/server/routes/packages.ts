@@ -1,10 +1,12 @@
 /**
- * POST /v1/packages/check: `{text | code | packages[], ecosystem?, language?}` → the
- * package report (each package with verdict, source, line, risks, suggestion; totals).
+ * POST /v1/packages/check: `{text | code | packages[] | toolCalls[], ecosystem?, language?, tools?}`
+ * → the package report (each package with verdict, source, line, risks, suggestion, and for
+ * tool calls where it was found; totals). The same check verify runs on an answer.
  */
 import { Router } from "express";
 import { z } from "zod";
 import type { PackageChecker } from "../../packages/types.js";
+import { ToolSpecsSchema } from "../../packages/toolcalls/config.js";
 import { ApiError, fromZod } from "../errors.js";
 
 const MAX_TEXT = 512 * 1024;
@@ -16,9 +18,11 @@ export const PackagesCheckRequestSchema = z
     packages: z.array(z.string().max(300)).max(1000).optional(),
     ecosystem: z.enum(["pypi", "npm"]).optional(),
     language: z.string().max(32).optional(),
+    toolCalls: z.array(z.strictObject({ id: z.string().min(1).max(200), name: z.string().min(1).max(200), input: z.string().max(MAX_TEXT) })).max(64).optional(),
+    tools: ToolSpecsSchema.optional(),
   })
-  .refine((b) => b.text !== undefined || b.code !== undefined || b.packages !== undefined, {
-    message: "one of 'text', 'code' or 'packages' is required",
+  .refine((b) => b.text !== undefined || b.code !== undefined || b.packages !== undefined || b.toolCalls !== undefined, {
+    message: "one of 'text', 'code', 'packages' or 'toolCalls' is required",
     path: ["text"],
   });
 
@@ -33,11 +37,12 @@ export function packagesRouter(checker: PackageChecker): Router {
     if (!parsed.success) throw fromZod(parsed.error);
     const abort = new AbortController();
     res.on("close", () => abort.abort());
-    const { ecosystem, language, text, code, packages } = parsed.data;
-    const report = await checker.check(
-      { ...(text !== undefined ? { text } : {}), ...(code !== undefined ? { code } : {}), ...(packages ? { packages } : {}), ...(ecosystem ? { ecosystem } : {}), ...(language ? { language } : {}) },
-      { signal: abort.signal },
-    );
+    const { ecosystem, language, text, code, packages, toolCalls, tools } = parsed.data;
+    const input = {
+      ...(text !== undefined ? { text } : {}), ...(code !== undefined ? { code } : {}), ...(packages ? { packages } : {}),
+      ...(ecosystem ? { ecosystem } : {}), ...(language ? { language } : {}), ...(toolCalls ? { toolCalls } : {}), ...(tools ? { tools } : {}),
+    };
+    const report = await checker.check(input, { signal: abort.signal });
     res.json({ object: "packages.check", ...report });
   });
   return router;

@@ -4,10 +4,11 @@
  */
 import type * as lancedb from "@lancedb/lancedb";
 import { z } from "zod";
-import { MANIFEST_TABLE, openTableIfExists } from "../src/rag/store.js";
+import { MANIFEST_TABLE, openTableIfExists } from "./store.js";
 
 export const ManifestSchema = z.object({
-  version: z.literal(1),
+  /** 2: one row per package, lexical fields, vectors only when a vector mode is configured. */
+  version: z.literal(2),
   complete: z.boolean(),
   fingerprint: z.string(),
   table: z.string(),
@@ -15,8 +16,9 @@ export const ManifestSchema = z.object({
   rowsWritten: z.number().int().nonnegative(),
   packages: z.object({ pypi: z.number().int(), npm: z.number().int() }),
   statementsByEcosystem: z.object({ pypi: z.number().int(), npm: z.number().int() }),
-  modelId: z.string(),
-  dims: z.number().int().positive(),
+  /** The embedder, or null for an index without vectors (the default full-text mode). */
+  modelId: z.string().nullable(),
+  dims: z.number().int().nonnegative(),
   quantized: z.boolean(),
   annIndex: z.string().nullable(),
   snapshotDate: z.string(),

@@ -1,0 +1,118 @@
+/**
+ * The shipped package selection (rag-index/data/*.tsv.gz, most popular first) as index
+ * rows: one per package, with the canonical statement "Package X could answer questions
+ * about Y." (the form the testbed model was trained on) and the fields the lexical index
+ * searches. Every summary is sanitised again here: the data is someone else's words.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { z } from "zod";
+import type { Ecosystem } from "../packages/types.js";
+import { isPromptLike, sanitize } from "./sanitize.js";
+
+export const SelectionRowSchema = z.object({
+  name: z.string().min(1).max(214).regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[A-Za-z0-9][A-Za-z0-9._~-]*$/),
+  signal: z.string(),
+  popularity: z.coerce.number(),
+  summary: z.string(),
+  imports: z.string().default(""),
+  keywords: z.string().default(""),
+  /** Tasks written for the package (the paper's prompts), " | "-separated. */
+  tasks: z.string().default(""),
+});
+
+export interface PackageEntry {
+  name: string;
+  ecosystem: Ecosystem;
+  /** 1 for the most popular package of the ecosystem, falling with the log of the rank, 0 past the last. */
+  popularity: number;
+  summary: string;
+  imports: string;
+  keywords: string;
+  tasks: string[];
+}
+
+export interface IndexRow {
+  package: string;
+  ecosystem: Ecosystem;
+  /** The canonical statement, what goes into the prompt. */
+  statement: string;
+  summary: string;
+  imports: string;
+  keywords: string;
+  /** Extra task questions from `rag-index build --generator`. */
+  questions: string;
+  popularity: number;
+}
+
+export const ECOSYSTEMS: Ecosystem[] = ["pypi", "npm"];
+
+function identifiers(text: string): string {
+  return text.split(/\s+/).filter((w) => /^[A-Za-z0-9_.-]{1,100}$/.test(w)).join(" ");
+}
+
+export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEntry[] {
+  const file = path.join(dataDir, `${ecosystem}.tsv.gz`);
+  const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n");
+  const header = lines[0]?.split("\t") ?? [];
+  const body = lines.slice(1).filter((l) => l.length > 0);
+  return body.flatMap((line, i) => {
+    const cells = line.split("\t");
+    const row = SelectionRowSchema.safeParse(Object.fromEntries(header.map((h, j) => [h, cells[j] ?? ""])));
+    const summary = row.success ? sanitize(row.data.summary) : undefined;
+    if (!row.success || !summary) return [];
+    const keywords = isPromptLike(row.data.keywords) ? "" : identifiers(row.data.keywords);
+    const entry: PackageEntry = {
+      name: row.data.name,
+      ecosystem,
+      popularity: 1 - Math.log(i + 1) / Math.log(body.length + 1),
+      summary,
+      imports: identifiers(row.data.imports),
+      keywords,
+      tasks: row.data.tasks.split(" | ").flatMap((t) => sanitize(t, 300) ?? []),
+    };
+    return [entry];
+  });
+}
+
+/**
+ * The summary's first sentence, at most 22 words: the same cut the testbed used for
+ * its RAG statements, so the canonical statement reads like its training data.
+ */
+export function firstSentence(summary: string): string {
+  const m = /[.!?](\s|$)/.exec(summary);
+  const s = m && m.index > 15 ? summary.slice(0, m.index) : summary;
+  return s.split(" ").slice(0, 22).join(" ");
+}
+
+export function statementFor(name: string, summary: string): string {
+  // Summary kept as written (no re-casing): the testbed model was trained on exactly this form.
+  return `Package ${name} could answer questions about ${firstSentence(summary).replace(/[.\s]+$/, "")}.`;
+}
+
+export function indexRows(
+  dataDir: string,
+  generated: Map<string, string[]> = new Map(),
+): { rows: IndexRow[]; packages: Record<Ecosystem, number> } {
+  const rows: IndexRow[] = [];
+  const packages = { pypi: 0, npm: 0 } as Record<Ecosystem, number>;
+  for (const ecosystem of ECOSYSTEMS) {
+    for (const e of readSelection(dataDir, ecosystem)) {
+      packages[ecosystem] += 1;
+      const generatedQuestions = (generated.get(`${ecosystem}:${e.name}`) ?? []).flatMap((q) => sanitize(q, 160) ?? []);
+      const questions = [...e.tasks, ...generatedQuestions].join(" ");
+      rows.push({
+        package: e.name,
+        ecosystem,
+        statement: statementFor(e.name, e.summary),
+        summary: e.summary,
+        imports: e.imports,
+        keywords: e.keywords,
+        questions,
+        popularity: e.popularity,
+      });
+    }
+  }
+  return { rows, packages };
+}
