@@ -76,7 +76,7 @@ describe("a chat upstream: the completion as a fill-in-the-middle chat turn", ()
     expect(data.object).toBe("text_completion");
     expect(data.id).toMatch(/^cmpl-/);
     expect(data.choices).toEqual([{ text: "import sys", index: 0, logprobs: null, finish_reason: "stop" }]);
-    expect((data as any).slopguard).toMatchObject({ verdict: "clean", packages: [] });
+    expect((data as any).slopguard).toMatchObject({ verdict: "none", packages: [] });
     expect(response.headers.get("x-slopguard-profile")).toBe("default");
     const body = up.chatRequests().at(-1)!.body;
     expect(body.messages[0]).toEqual({ role: "system", content: FIM_SYSTEM });
