@@ -97,6 +97,11 @@ describe("a chat upstream: the completion as a fill-in-the-middle chat turn", ()
     expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({ object: "text_completion", choices: [], slopguard: expect.any(Object) });
   });
 
+  it("are counted under their route", async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/slopguard_requests_total\{model="chat-up",route="\/v1\/completions",status="200"\} [1-9]/);
+  });
+
   it("bad requests are 400 naming the field", async () => {
     const err = await client.completions.create({ model: "chat-up", prompt: ["a", "b"] }).catch((e) => e);
     expect(err.status).toBe(400);

@@ -130,6 +130,18 @@ describe.each(["via-chat", "via-anthropic"])("the SDK against the gateway (%s)",
   });
 });
 
+describe("metrics", () => {
+  it("label Messages requests with their route and the anthropic provider", async () => {
+    up.setModel(() => ({ text: "ok" }));
+    await client.messages.create({ model: "via-anthropic", max_tokens: 10, messages: [{ role: "user", content: "x" }] });
+    await client.messages.countTokens({ model: "via-chat", messages: [{ role: "user", content: "x" }] });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/slopguard_requests_total\{model="via-anthropic",route="\/v1\/messages",status="200"\} [1-9]/);
+    expect(text).toMatch(/slopguard_requests_total\{model="via-chat",route="\/v1\/messages\/count_tokens",status="200"\} [1-9]/);
+    expect(text).toMatch(/slopguard_upstream_latency_seconds_count\{model="via-anthropic",provider="anthropic"\} [1-9]/);
+  });
+});
+
 describe("native pass-through to an Anthropic upstream", () => {
   /** What Claude Code 2.1.332 sends (recorded, texts shortened): system blocks with cache_control, a system turn inside `messages`, beta fields. */
   const claudeCodeRequest = {
