@@ -39,7 +39,8 @@ export class AnthropicProvider implements Provider {
     private readonly config: AnthropicModelConfig,
     options: { logger?: Logger } = {},
   ) {
-    const apiKey = config.apiKey ?? process.env.ANTHROPIC_API_KEY ?? "not-needed";
+    // `${ANTHROPIC_API_KEY:-}` in a config gives "": that is no key, not an empty one.
+    const apiKey = config.apiKey || process.env.ANTHROPIC_API_KEY || "not-needed";
     this.secrets = [apiKey, ...Object.values(config.headers)];
     this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
     this.client = new Anthropic({
