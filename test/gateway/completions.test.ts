@@ -170,6 +170,19 @@ describe("the guard reads a completion as code", () => {
   });
 });
 
+describe("repair on a completion", () => {
+  it("asks again as a chat turn naming the made-up package (the completion's own text would get the same answer)", async () => {
+    up.setModel((turn) => (turn.api === "completions" ? { text: `import ${MADE_UP}\n` } : { text: "import requests\n" }));
+    const before = up.requestsOf("chat").length;
+    const data = await client.completions.create({ model: "cmpl-up:repair", prompt: PREFIX, suffix: SUFFIX });
+    expect(data.choices[0]!.text).toBe("import requests\n");
+    const asked = up.requestsOf("chat").slice(before)[0]!.body.messages;
+    expect(asked[0]).toEqual({ role: "system", content: FIM_SYSTEM });
+    expect(asked.at(-2)).toMatchObject({ role: "assistant", content: `import ${MADE_UP}\n` });
+    expect(asked.at(-1).content).toContain(MADE_UP);
+  });
+});
+
 describe("the local testbed model", () => {
   it("continues a plain prompt as text (JSON and stream give the same greedy text)", async () => {
     const data = await client.completions.create({ model: "testbed", prompt: "```python\nimport ", max_tokens: 12 });
