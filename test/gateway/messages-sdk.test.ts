@@ -10,7 +10,10 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import { parseConfig } from "../../src/config/load.js";
+import { buildGateway } from "../../src/server/bootstrap.js";
+import { listen } from "../../src/server/http.js";
+import { repoRoot, startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 
 let up: ScriptedUpstream;
@@ -325,6 +328,30 @@ describe("errors in Anthropic's shape", () => {
     const text = await cut.text();
     expect(text).toContain("event: error");
     expect(text).not.toContain("message_stop");
+  });
+});
+
+describe("shutdown", () => {
+  it("a Messages stream still running at the shutdown deadline ends in Anthropic's error event, never message_stop", async () => {
+    // The real wiring of `slopguard serve`: the shutdown deadline is buildGateway's abortInFlight().
+    const config = parseConfig({ models: [upstreamModel(up, { name: "via-chat", timeoutMs: 30_000 })], rag: { enabled: false }, server: { port: 0, logLevel: "silent" } }, { baseDir: repoRoot, source: "test" });
+    const gateway = await buildGateway(config, { ephemeral: true });
+    const server = await listen(gateway.app, { host: "127.0.0.1", port: 0 });
+    try {
+      up.enqueue({ kind: "hang", chunks: ["Partial", " answer"] });
+      const res = await fetch(`${server.url}/v1/messages`, { method: "POST", body: JSON.stringify({ model: "via-chat", max_tokens: 50, stream: true, messages: [{ role: "user", content: "x" }] }) });
+      const reader = res.body!.getReader();
+      let text = "";
+      while (!text.includes("Partial")) text += new TextDecoder().decode((await reader.read()).value);
+      gateway.abortInFlight();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+      expect(text).toContain("event: error");
+      expect(text).toMatch(/"type":"error","error":\{"type":"overloaded_error","message":"The gateway is shutting down/);
+      expect(text).not.toContain("message_stop");
+    } finally {
+      await server.close(0);
+      await gateway.close();
+    }
   });
 });
 
