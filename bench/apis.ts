@@ -61,6 +61,18 @@ const APIS: ApiBench[] = [
     ],
   },
   {
+    api: "responses",
+    path: "/v1/responses",
+    body: (model, stream) => ({ model, stream, input: [{ role: "user", content: PROMPT }], store: false }),
+    complete: (text, stream) => (stream ? text.includes("event: response.completed") : text.includes(ANSWER.join(""))),
+    targets: [
+      { name: "direct", via: "direct", model: "upstream-model" },
+      { name: "slopguard → Responses upstream (native)", via: "gateway", model: "responses-core" },
+      { name: "slopguard → chat upstream (translated)", via: "gateway", model: "chat-core" },
+      { name: "slopguard → Responses upstream, default profile", via: "gateway", model: "responses-default" },
+    ],
+  },
+  {
     api: "messages",
     path: "/v1/messages",
     body: (model, stream) => ({ model, stream, max_tokens: 64, messages: [{ role: "user", content: PROMPT }] }),
@@ -111,6 +123,8 @@ async function runGateway(upstreamPort: number): Promise<void> {
     models: [
       model("chat-core", "openai-compatible", "core"),
       model("chat-default", "openai-compatible", "default"),
+      model("responses-core", "openai-responses", "core"),
+      model("responses-default", "openai-responses", "default"),
       model("messages-core", "anthropic", "core", anthropic),
       model("messages-default", "anthropic", "default", anthropic),
       model("completions-core", "openai-compatible", "core", { completions: "completions" }),

@@ -88,6 +88,9 @@ export const AnthropicModelSchema = z.strictObject({
   maxTokens: z.number().int().positive().default(4096),
 });
 
+/** An upstream speaking OpenAI's Responses API; the same connection settings as `openai-compatible`. */
+export const OpenAIResponsesModelSchema = OpenAICompatibleModelSchema.extend({ provider: z.literal("openai-responses") });
+
 export const LocalModelSchema = z.strictObject({
   ...ModelBase,
   provider: z.literal("local"),
@@ -106,10 +109,11 @@ export const LocalModelSchema = z.strictObject({
   adapters: z.array(LoraAdapterSchema).default([]),
 });
 
-export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, LocalModelSchema, AnthropicModelSchema]);
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema, AnthropicModelSchema]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
+export type OpenAIResponsesModelConfig = z.infer<typeof OpenAIResponsesModelSchema>;
 export type AnthropicModelConfig = z.infer<typeof AnthropicModelSchema>;
 
 /** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */

@@ -14,7 +14,10 @@ export const UNKNOWN = "unknown";
 export const OPEN_LABEL_LIMIT = 64;
 
 /** Every `res.locals.route` the gateway sets, plus the two catch-alls request-context uses. */
-const ROUTES = ["/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/completions", "/v1/models", "/v1/models/:id", "/v1/packages/check", "/healthz", "/readyz", "/metrics", "unmatched", "other"];
+const ROUTES = [
+  "/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/messages/count_tokens", "/v1/completions",
+  "/v1/models", "/v1/models/:id", "/v1/packages/check", "/mcp", "/healthz", "/readyz", "/metrics", "unmatched", "other",
+];
 
 const models = new Set<string>();
 const routes = new Set<string>(ROUTES);
@@ -38,7 +41,7 @@ const RULES: Record<string, (value: string) => boolean> = {
   route: (v) => routes.has(v),
   status: (v) => /^[1-5]\d\d$/.test(v),
   stream: (v) => v === "true" || v === "false",
-  provider: (v) => v === "openai-compatible" || v === "local" || v === "anthropic",
+  provider: (v) => ["openai-compatible", "openai-responses", "anthropic", "local"].includes(v),
   code: (v) => IDENT.test(v) && withinOpenLimit("code", v),
 };
 

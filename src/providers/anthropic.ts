@@ -18,7 +18,7 @@ import { UpstreamFormatError } from "../codecs/errors.js";
 import type { AnthropicModelConfig } from "../config/schema.js";
 import type { Logger } from "../util/log.js";
 import { createNodeFetch } from "./node-fetch.js";
-import { sdkLogging } from "./openai-compatible.js";
+import { sdkLogging } from "./openai-upstream.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";

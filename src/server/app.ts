@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler, useErrorShape } from "./errors.js";
 import { messagesErrorBody } from "../codecs/messages/index.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
+import { responses } from "./routes/responses.js";
 import { countTokens, messages } from "./routes/messages.js";
 import { completions } from "./routes/completions.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
@@ -77,6 +78,7 @@ export function createApp(services: GatewayServices): Express {
     mitigationsFor: services.mitigationsFor,
   });
   app.post("/v1/chat/completions", chatCompletions(service));
+  app.post("/v1/responses", responses(service));
   app.post("/v1/messages", messages(service));
   app.post("/v1/messages/count_tokens", countTokens(service));
   app.post("/v1/completions", completions(service));

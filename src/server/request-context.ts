@@ -12,8 +12,8 @@ import type { GatewayRun } from "./service.js";
 import { ApiError, ClientClosedError, shuttingDown } from "./errors.js";
 
 const CLIENT_CLOSED = 499;
-/** The model APIs besides chat, counted in flight under their own route. */
-const IN_FLIGHT_ROUTES = new Set(["/v1/messages", "/v1/completions"]);
+/** The model-serving routes, counted apart in the in-flight gauge (the rest is `other`). */
+const API_ROUTES = new Set(["/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/completions"]);
 
 export interface RequestContextOptions {
   /** Fires when the shutdown grace period ends: every request still running is aborted with its reason. */
@@ -48,7 +48,7 @@ export function requestContext(logger: Logger, options: RequestContextOptions = 
     };
     if (options.shutdown?.aborted) onShutdown();
     else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
-    const inFlightRoute = IN_FLIGHT_ROUTES.has(req.path) ? req.path : req.path.startsWith("/v1/chat") ? "/v1/chat/completions" : "other";
+    const inFlightRoute = API_ROUTES.has(req.path) ? req.path : "other";
     metrics.inFlight.inc({ route: inFlightRoute });
     res.once("close", () => {
       options.shutdown?.removeEventListener("abort", onShutdown);

@@ -76,7 +76,7 @@ describe("search_packages without a usable index", () => {
     try {
       const r = await s.client.callTool({ name: "search_packages", arguments: { query: "parse YAML files" } });
       expect(r.isError).toBe(true);
-      expect(textOf(r)).toMatch(/^The package index is unavailable: RAG index table "statements" not found at .*; run `slopguard rag-index build`/);
+      expect(textOf(r)).toMatch(/^The package index is unavailable: RAG index "statements" at .* is missing or incomplete; run `slopguard rag-index build`/);
       const c = await s.client.callTool({ name: "check_packages", arguments: { packages: ["pyyaml"] } });
       expect(c.structuredContent).toMatchObject({ verdict: "clean" });
     } finally {

@@ -149,6 +149,8 @@ function encodeMessage(m: Message): Raw[] {
     case "user":
       return [{ ...raw, role: "user", content: encodeContent(m.content) }];
     case "assistant": {
+      // Only another API's items (a Responses web_search_call): nothing chat can carry, and no empty turn either.
+      if (m.content.length && m.content.every((p) => p.type === "opaque" && p.native.api !== API)) return [];
       const text = m.content.filter((p): p is TextPart => p.type === "text");
       const calls = m.content.filter((p) => p.type === "tool-call");
       const reasoning = m.content.filter((p) => p.type === "reasoning").map((p) => p.text).join("");
