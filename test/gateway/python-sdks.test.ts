@@ -2,21 +2,32 @@
  * The official Python SDKs against the gateway: `anthropic` on `/v1/messages` (JSON,
  * `messages.stream()` and `create(stream=True)`) over a chat upstream and an Anthropic
  * upstream, and `openai` on `/v1/completions` (JSON and stream, with `suffix`). The
- * packages come from this machine's pip index into a cached venv (python-sdk.ts); the
+ * packages come from this machine's pip index into a cached venv (python-venv.ts); the
  * tests skip, saying why, only when they cannot be installed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
-import { pythonWithSdks, runPython, type PythonSdks } from "../helpers/python-sdk.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { pythonWithPackages, type PythonVenv } from "../helpers/python-venv.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
-let py: PythonSdks;
+let py: PythonVenv;
+
+const run = promisify(execFile);
+
+/** Runs a script with `env`; its last stdout line is a JSON object. */
+async function runPython(python: string, script: string, env: Record<string, string>): Promise<any> {
+  const { stdout } = await run(python, ["-c", script], { env: { ...process.env, ...env }, timeout: 60_000 });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+}
 
 beforeAll(async () => {
-  py = await pythonWithSdks(["anthropic", "openai"]);
-  if ("skip" in py) console.log(`[python-sdks] skipped: ${py.skip}`);
+  py = await pythonWithPackages("anthropic-openai", ["anthropic", "openai"]);
+  if ("skip" in py) console.log(`[python] skipping the Python anthropic/openai tests: ${py.skip}`);
+  else console.log(`[python] anthropic ${py.versions.anthropic}, openai ${py.versions.openai}`);
   up = await startScriptedUpstream();
   gw = await startGateway({
     config: {
