@@ -14,17 +14,8 @@ import {
   messagesStreamWriter,
 } from "../../codecs/messages/index.js";
 import { newMessageId } from "../../util/ids.js";
-import { ApiError, fromZod } from "../errors.js";
-import { ECOSYSTEM_HEADER, PROFILE_HEADER, type GatewayService } from "../service.js";
-import { pipeSse } from "../sse.js";
-import { usageRecorder } from "./usage.js";
-
-function bodyOf(req: Request): unknown {
-  if (req.body === undefined || typeof req.body !== "object" || Array.isArray(req.body)) {
-    throw new ApiError(400, "The request body must be a JSON object.", { code: "invalid_body" });
-  }
-  return req.body;
-}
+import type { GatewayService } from "../service.js";
+import { deliver, parseBody, startRun } from "./run.js";
 
 function headersOf(req: Request): Record<string, string | undefined> {
   return { "anthropic-beta": req.get("anthropic-beta"), "anthropic-version": req.get("anthropic-version") };
@@ -33,35 +24,17 @@ function headersOf(req: Request): Record<string, string | undefined> {
 export function messages(service: GatewayService): RequestHandler {
   return async (req, res) => {
     res.locals.route = "/v1/messages";
-    const parsed = MessagesRequestSchema.safeParse(bodyOf(req));
-    if (!parsed.success) throw fromZod(parsed.error);
-    const decoded = decodeMessagesRequest(parsed.data, headersOf(req));
-    const run = service.start({
-      model: decoded.model,
-      call: decoded.call,
-      api: "messages",
-      requestId: res.locals.requestId,
-      signal: res.locals.signal,
-      profileHeader: req.get(PROFILE_HEADER),
-      ecosystemHeader: req.get(ECOSYSTEM_HEADER),
-    });
-    res.locals.model = run.model.name;
-    res.locals.run = run;
-    res.locals.stream = decoded.stream;
-    const recordUsage = usageRecorder(res, run.model.name);
+    const decoded = decodeMessagesRequest(parseBody(req, MessagesRequestSchema), headersOf(req));
+    const run = startRun({ service, req, res, api: "messages", model: decoded.model, call: decoded.call, stream: decoded.stream });
     // The model the client asked for (`name`, or `name:profile`): clients compare it.
     const meta = { id: newMessageId(), model: decoded.model };
-    if (decoded.stream) {
-      await pipeSse(res, run.stream(), messagesStreamWriter(meta), {
-        headers: run.headers,
-        onFirstContent: recordUsage.firstContent,
-        onUsage: recordUsage.usage,
-      });
-      return;
-    }
-    const out = await run.generate();
-    if (out.generation.usage) recordUsage.usage(out.generation.usage);
-    res.set(out.headers).json(encodeMessagesResponse(out.generation, { ...meta, extra: { slopguard: out.report } }));
+    await deliver({
+      res,
+      run,
+      stream: decoded.stream,
+      writer: () => messagesStreamWriter(meta),
+      json: (out) => encodeMessagesResponse(out.generation, { ...meta, extra: { slopguard: out.report } }),
+    });
   };
 }
 
@@ -74,9 +47,8 @@ export function messages(service: GatewayService): RequestHandler {
 export function countTokens(service: GatewayService): RequestHandler {
   return async (req, res) => {
     res.locals.route = "/v1/messages/count_tokens";
-    const parsed = CountTokensRequestSchema.safeParse(bodyOf(req));
-    if (!parsed.success) throw fromZod(parsed.error);
-    const decoded = decodeMessagesRequest({ ...parsed.data, max_tokens: parsed.data.max_tokens ?? 1 }, headersOf(req));
+    const body = parseBody(req, CountTokensRequestSchema);
+    const decoded = decodeMessagesRequest({ ...body, max_tokens: body.max_tokens ?? 1 }, headersOf(req));
     const run = service.start({ model: decoded.model, call: decoded.call, api: "messages", requestId: res.locals.requestId, signal: res.locals.signal });
     res.locals.model = run.model.name;
     const exact = await run.provider.countTokens?.(run.call, { signal: res.locals.signal, requestId: res.locals.requestId });
