@@ -93,6 +93,31 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** Largest upstream answer, JSON or streamed; a bigger one is cut off with 502 instead of growing memory. */
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /**
+   * How `/v1/completions` requests reach the upstream: `chat` as a chat turn (every
+   * OpenAI-compatible server has chat), `completions` through its own `/v1/completions`
+   * (vLLM, llama.cpp's server, Ollama; with `suffix` where the server does fill-in-the-middle).
+   */
+  completions: z.enum(["chat", "completions"]).default("chat"),
+});
+
+/** An upstream speaking Anthropic's Messages API, through `@anthropic-ai/sdk`. */
+export const AnthropicModelSchema = z.strictObject({
+  ...ModelBase,
+  provider: z.literal("anthropic"),
+  /** The upstream's own model id (e.g. `claude-sonnet-4-5`). */
+  model: z.string().min(1),
+  /** Without `/v1` (the SDK appends `/v1/messages`); default: the SDK's own (ANTHROPIC_BASE_URL, then Anthropic's API). */
+  baseURL: z.string().url().optional(),
+  /** Default: ANTHROPIC_API_KEY. */
+  apiKey: z.string().optional(),
+  ...UpstreamTiming,
+  // Long non-streaming answers of large max_tokens take minutes on Anthropic's API.
+  timeoutMs: z.number().int().positive().default(600_000),
+  headers: z.record(z.string(), z.string()).default({}),
+  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** `max_tokens` for calls that set none (the API requires it; other APIs' clients may leave it out). */
+  maxTokens: z.number().int().positive().default(4096),
 });
 
 /** An upstream speaking OpenAI's Responses API; the same connection settings as `openai-compatible`. */
@@ -118,11 +143,12 @@ export const LocalModelSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
 });
 
-export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema]);
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema, AnthropicModelSchema]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
 export type OpenAIResponsesModelConfig = z.infer<typeof OpenAIResponsesModelSchema>;
+export type AnthropicModelConfig = z.infer<typeof AnthropicModelSchema>;
 
 /** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */
 export const MetricsServerSchema = z.strictObject({

@@ -100,7 +100,12 @@ export interface ModelCall {
    * the text after the cursor. `prompt` then holds the same request as one user turn, for
    * upstreams that only chat.
    */
-  completion?: { prompt: string; suffix?: string };
+  completion?: {
+    prompt: string;
+    suffix?: string;
+    /** The file's language, when the request shows it ("python", "javascript"): verify reads the answer as code of it. */
+    language?: string;
+  };
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
@@ -112,7 +117,12 @@ export interface ModelCall {
   /** Set by the constrain mitigation; a provider that cannot constrain refuses the call. */
   constrain?: ConstrainRequest;
   /** Request fields the core does not model, passed on only to an upstream of the same API. */
-  native?: { api: WireApi; extra: Record<string, unknown> };
+  native?: {
+    api: WireApi;
+    extra: Record<string, unknown>;
+    /** Request headers that belong to the API (Anthropic's `anthropic-beta`), for an upstream of the same API. */
+    headers?: Record<string, string>;
+  };
 }
 
 export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" | "error" | "other";

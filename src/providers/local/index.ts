@@ -14,7 +14,8 @@ import { ProviderError, type CallOptions, type Provider } from "../types.js";
 import { generateParts } from "./generate.js";
 import { toChatHistory } from "./messages.js";
 import { Pool } from "./pool.js";
-import { forcedCallSchema } from "./tools.js";
+import { forcedCallSchema, toFunctions } from "./tools.js";
+import { generateText, textMode } from "./infill.js";
 
 const BASE = "";
 const llamas = new Map<string, Promise<Llama>>();
@@ -126,6 +127,8 @@ export class LocalProvider implements Provider {
   /** Generates on a pooled sequence; stops when the caller's signal aborts or the consumer stops reading. */
   async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
     const pool = this.pool(call.adapter);
+    const text = textMode(call, this.model!);
+    if (text) return yield* this.streamText(pool, text, call, options);
     // Build everything that can throw before taking a sequence, so errors never leak one.
     const history = toChatHistory(call);
     const sampling = this.sampling(call);
@@ -137,6 +140,21 @@ export class LocalProvider implements Provider {
         chat: slot.chat, history, call, sampling, forced, signal: options.signal,
         countPrompt: () => this.countPrompt(slot, history),
       });
+    } catch (err) {
+      if (options.signal.aborted) throw options.signal.reason ?? err;
+      throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
+    } finally {
+      pool.release(slot);
+    }
+  }
+
+  /** `/v1/completions` served as text (infill.ts): the same pool, sequence and errors as chat. */
+  private async *streamText(pool: Pool<Slot>, mode: "infill" | "continue", call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
+    const sampling = this.sampling(call);
+    const slot = await pool.acquire(options.signal);
+    try {
+      yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
+      yield* generateText({ mode, model: this.model!, sequence: slot.chat.sequence, call, sampling, signal: options.signal });
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason ?? err;
       throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
@@ -186,6 +204,18 @@ export class LocalProvider implements Provider {
       bias.set(token as never, v <= -100 ? "never" : { logit: v });
     }
     return { tokenBias: bias };
+  }
+
+  /**
+   * `/v1/messages/count_tokens`: the prompt as the chat template renders it (with the tools
+   * it shows the model), in the model's tokens. A text completion counts its own text.
+   */
+  async countTokens(call: ModelCall): Promise<number> {
+    const pool = this.pool(call.adapter);
+    if (textMode(call, this.model!)) return this.model!.tokenize(call.completion!.prompt + (call.completion!.suffix ?? "")).length;
+    const functions = toFunctions(call.tools);
+    const state = pool.sample().chat.chatWrapper.generateContextState({ chatHistory: toChatHistory(call), ...(functions ? { availableFunctions: functions } : {}) });
+    return state.contextText.tokenize(this.model!.tokenizer).length;
   }
 
   private countPrompt(slot: Slot, history: ReturnType<typeof toChatHistory>): number {
