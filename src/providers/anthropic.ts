@@ -48,7 +48,8 @@ export class AnthropicProvider implements Provider {
       ...(config.baseURL ? { baseURL: config.baseURL } : {}),
       // An explicit timeout also keeps the SDK from refusing large non-streaming `max_tokens`.
       timeout: config.timeoutMs,
-      maxRetries: config.maxRetries,
+      // Retries are the resilience layer's (src/providers/resilience.ts), within one total deadline.
+      maxRetries: 0,
       defaultHeaders: config.headers,
       fetch: this.fetch,
       // The SDK's own warnings go through the gateway's redacting logger, as openai's do.

@@ -22,7 +22,8 @@ import { completions } from "./routes/completions.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
-import { rateLimit } from "./rate-limit.js";
+import { lookupBudget, rateLimit } from "./rate-limit.js";
+import { MemoryRateLimiter } from "../state/index.js";
 import { rejectDeepBodies } from "./body.js";
 import { configSecrets } from "./secrets.js";
 import { allowModels } from "../metrics/index.js";
@@ -70,6 +71,8 @@ export function createApp(services: GatewayServices): Express {
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
   app.use(rejectDeepBodies());
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
+  // Last before the routes: everything a route starts (checks in mitigations, MCP tools) runs in the key's budget.
+  app.use(lookupBudget({ limiter: services.state?.rateLimiter ?? new MemoryRateLimiter(), perMinute: config.packages.maxLookupsPerKey }));
   app.use(modelsRouter(config));
   const service = createGatewayService({
     config,

@@ -134,7 +134,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  for (const [k, v] of Object.entries(apiError.options.headers ?? {})) res.setHeader(k, v);
+  // What the gateway tried before failing (x-slopguard-attempts), when the request reached a model.
+  const run = res.locals.run as { headers(): Record<string, string> } | undefined;
+  for (const [k, v] of Object.entries({ ...run?.headers(), ...apiError.options.headers })) res.setHeader(k, v);
   const shape = res.locals.errorShape as ErrorShape | undefined;
   res.status(apiError.status).json(shape ? shape(apiError) : apiError.body());
 };
