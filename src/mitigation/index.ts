@@ -26,6 +26,8 @@ import { createSelfRefine } from "./self-refine.js";
 import { createRag } from "./rag.js";
 import { adapterFor, createAdapter } from "./adapter.js";
 import { createTemperatureClamp } from "./temperature-clamp.js";
+import { ConstrainOptionsSchema, ConstrainUnsupportedError, createConstrain, createConstrainSkipped, unsupportedMessage } from "./constrain/index.js";
+import { defaultSnapshot, type Snapshot } from "../packages/snapshot.js";
 
 export { wrapModel } from "./compose.js";
 export type { SlopguardReport } from "./report.js";
@@ -73,9 +75,22 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
   const metrics = createMitigationMetrics(deps.registry);
   for (const model of deps.models ?? []) validateModel(model, profiles);
 
-  const build = (model: ModelConfig, profile: string): Mitigation[] => {
+  // --- constrain (issue 15): options per entry; the snapshot only when a constrained profile is used ---
+  const constrainOptions = (entry: ProfileEntry) => ConstrainOptionsSchema.parse({ ...config.constrain, ...omitModule(entry) });
+  const snapshot = (): Snapshot => (deps.checker as Partial<{ snapshot: Snapshot }>).snapshot ?? defaultSnapshot();
+
+  const build = (model: ModelConfig, profile: string, fallbackFrom?: string): Mitigation[] => {
     const entries = profiles[profile];
     if (!entries) throw new ProfileError(`unknown mitigation profile '${profile}'; known: ${Object.keys(profiles).join(", ")}`, "profile");
+    const constrainEntry = entries.find((e) => e.module === "constrain");
+    if (constrainEntry && model.provider !== "local") {
+      const opts = constrainOptions(constrainEntry);
+      const reason = `model '${model.name}' uses provider '${model.provider}': constrained decoding needs a local model`;
+      if (opts.remote === "error" || (opts.remote === "fallback" && fallbackFrom)) {
+        throw new ConstrainUnsupportedError(unsupportedMessage({ model: model.name, provider: model.provider, profile: fallbackFrom ?? profile }));
+      }
+      if (opts.remote === "fallback") return [...build(model, opts.fallbackProfile, profile), createConstrainSkipped({ reason, fallback: opts.fallbackProfile })];
+    }
     const templates = resolveTemplates(config.templates, model.templates);
     const verifyEntry = entries.find((e) => e.module === "verify");
     const verifyOptions = VerifyOptionsSchema.parse({ ...config.verify, ...omitModule(verifyEntry) });
@@ -94,6 +109,13 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
         case "adapter":
           list.push(createAdapter(opts as { name?: string }));
           break;
+        case "constrain":
+          list.push(
+            model.provider === "local"
+              ? createConstrain({ snapshot, options: constrainOptions(entry) })
+              : createConstrainSkipped({ reason: `model '${model.name}' uses provider '${model.provider}': constrained decoding needs a local model` }),
+          );
+          break;
         case "self-refine":
           list.push(createSelfRefine({
             checker: deps.checker,
@@ -107,6 +129,9 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
     }
     return list;
   };
+
+  // A model's own profile must be one it can run: a remote model cannot default to constrained decoding that errors.
+  for (const model of deps.models ?? []) build(model, model.profile);
 
   return {
     metrics,

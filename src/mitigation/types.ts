@@ -7,6 +7,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../api/schema.js";
 import type { ModelConfig } from "../config/schema.js";
 import type { Ecosystem } from "../packages/types.js";
+import type { ConstrainRequest } from "./constrain/request.js";
 
 export type MitigationOutcome = "pass" | "modified" | "flagged" | "blocked" | "error";
 
@@ -26,6 +27,8 @@ export interface MitigationContext {
   ecosystem?: Ecosystem;
   /** LoRA adapter for local models, chosen by the adapter mitigation. */
   adapter?: string;
+  /** Constrained decoding for local models, set by the constrain mitigation (issue 15). */
+  constrain?: ConstrainRequest;
   /** What each module did; ends up in the response's `slopguard` object. */
   records: MitigationRecord[];
   /** Headers to add to a non-streaming response (streams carry the verdict in a final chunk). */

@@ -4,6 +4,7 @@
  * they never talk to a backend directly.
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../api/schema.js";
+import type { ConstrainRequest } from "../mitigation/constrain/request.js";
 
 export interface CallOptions {
   /** Aborted when the client goes away or the request times out; providers must stop work. */
@@ -11,6 +12,8 @@ export interface CallOptions {
   requestId: string;
   /** Name of a LoRA adapter configured on a local model; ignored by remote providers. */
   adapter?: string | undefined;
+  /** Constrained decoding (issue 15): only the local provider supports it; the constrain mitigation never sends it elsewhere. */
+  constrain?: ConstrainRequest | undefined;
 }
 
 export interface Provider {

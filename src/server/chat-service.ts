@@ -79,7 +79,7 @@ export function createChatService(deps: {
       };
       const mitigations = deps.mitigationsFor?.({ profile, model }) ?? deps.pipeline?.forRequest({ model, profile }) ?? [];
       const timer = providerTimer();
-      const callOptions = () => ({ signal, requestId, adapter: ctx.adapter });
+      const callOptions = () => ({ signal, requestId, adapter: ctx.adapter, constrain: ctx.constrain });
       const upstreamModel = model.model;
       const wrapped = wrapModel({
         ctx,

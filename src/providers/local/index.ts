@@ -12,6 +12,7 @@ import { newCompletionId } from "../../util/ids.js";
 import type { Logger } from "../../util/log.js";
 import { ProviderError, type CallOptions, type Provider } from "../types.js";
 import { toChatHistory } from "./messages.js";
+import { ModelConstrainer } from "./constrain/index.js";
 import { Pool } from "./pool.js";
 
 const BASE = "";
@@ -40,6 +41,8 @@ export class LocalProvider implements Provider {
   private loading: Promise<void> | undefined;
   private failure: string | undefined;
   private isReady = false;
+  /** Constrained decoding (issue 15): built on the first constrained request. */
+  private constrainer: ModelConstrainer | undefined;
 
   constructor(
     readonly config: LocalModelConfig,
@@ -161,7 +164,11 @@ export class LocalProvider implements Provider {
     // Build everything that can throw before taking a sequence, so errors never leak one.
     const history = toChatHistory(request.messages);
     const sampling = this.sampling(request);
+    // --- constrained decoding (issue 15, src/providers/local/constrain): one per generation ---
+    if (options.constrain && sampling.tokenBias) throw new ProviderError("logit_bias cannot be combined with constrained decoding", 400, "invalid_logit_bias");
+    const constrained = options.constrain ? (this.constrainer ??= new ModelConstrainer(this.model!)).start(options.constrain, request) : undefined;
     const slot = await pool.acquire(options.signal);
+    const detach = constrained?.attach(slot.chat.sequence);
     const stop = new AbortController();
     const onAbort = () => stop.abort(options.signal.reason);
     options.signal.addEventListener("abort", onAbort, { once: true });
@@ -170,6 +177,7 @@ export class LocalProvider implements Provider {
     const done = slot.chat
       .generateResponse(history, {
         ...sampling,
+        ...(constrained ? { tokenBias: constrained.tokenBias } : {}),
         signal: stop.signal,
         stopOnAbortSignal: false,
         onTextChunk: (text) => events.push({ type: "text", text }),
@@ -199,6 +207,8 @@ export class LocalProvider implements Provider {
       // The consumer may stop early (client gone): stop generating before freeing the sequence.
       stop.abort(new Error("consumer stopped"));
       await done.catch(() => undefined);
+      detach?.();
+      constrained?.finish();
       options.signal.removeEventListener("abort", onAbort);
       pool.release(slot);
     }
