@@ -90,9 +90,13 @@ export function createConstrain(deps: { snapshot: () => Snapshot; options: Const
 
 /** Stands in for `constrain` on a remote model when the options say `fallback` or `skip`: the report says so. */
 export function createConstrainSkipped(data: { reason: string; fallback?: string }): Mitigation {
+  const seen = new WeakSet<MitigationContext>();
   return {
     name: "constrain",
     async transformParams({ params, ctx }) {
+      // Self-refine passes through here once per round: one record.
+      if (seen.has(ctx)) return params;
+      seen.add(ctx);
       ctx.records.push({ module: "constrain", verdict: "pass", durationMs: 0, data: { skipped: data.reason, ...(data.fallback ? { fallback: data.fallback } : {}) } });
       return params;
     },

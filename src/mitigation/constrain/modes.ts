@@ -144,6 +144,8 @@ function installStep(m: Micro, c: number): StepResult {
       return to(m, VALUE_FLAGS.has(m.word) ? "value" : "arm", { word: "" });
     case "deno":
       return denoStep(m, c);
+    case "denoname":
+      return isAlnum(c) || c === 64 ? enterName(m, c) : to(m, "word");
     case "cont":
       return isNl(c) ? to(m, "arm") : to(m, "word");
     case "wordq":

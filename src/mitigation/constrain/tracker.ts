@@ -7,7 +7,7 @@ import type { Ecosystem } from "../../packages/types.js";
 import { localModules } from "../../packages/extract/python.js";
 import type { ConstrainOptions } from "./config.js";
 import { TextDoc } from "./docs.js";
-import { FREE, step, type Micro } from "./micro.js";
+import { FREE, roleHere, step, type Micro } from "./micro.js";
 import type { NameLists } from "./names.js";
 
 const TEXT_MAX = 200_000;
@@ -63,7 +63,7 @@ export class Tracker {
   /** The answer ended: closes open documents. */
   end(): void {
     this.root.end();
-    this.finishName();
+    if (this.active?.pos) this.finishName(roleHere(this.active) === "name");
   }
 
   private feedChar(c: number): void {
@@ -76,16 +76,17 @@ export class Tracker {
       if (inName && this.name.length < 256) this.name += String.fromCharCode(c);
       if (next === null) this.stats.leaks++;
       this.active = next === null || next === FREE ? undefined : next;
-      if (!this.active?.pos) this.finishName();
+      // Stop words, URL schemes (`node:`) and paths are not names.
+      if (before.pos && !this.active?.pos) this.finishName(roleHere(before) === "name" && c !== 58);
     }
     if (this.text.length < TEXT_MAX) this.text += String.fromCharCode(c);
     const armed = this.root.feed(c, [], !this.active);
     if (!this.active && armed) this.active = armed;
   }
 
-  private finishName(): void {
+  private finishName(keep = true): void {
     const name = this.name.replace(/[^A-Za-z0-9]+$/, "");
     this.name = "";
-    if (name && this.stats.names.length < NAMES_MAX) this.stats.names.push(name);
+    if (keep && name && this.stats.names.length < NAMES_MAX) this.stats.names.push(name);
   }
 }
