@@ -74,6 +74,15 @@ describe("install commands", () => {
     expect(blockedAt("pip install acme-internals\n", { ...py, options })).not.toBe("");
   });
 
+  it("constrains only the contexts the config turns on", () => {
+    const text = "```bash\npip install fakepkgqq\n```\n```python\nimport fakemodqq\n```\n```requirements.txt\nfakereqqq\n```";
+    const off = (k: string) => ({ ...py, options: { contexts: { install: k !== "install", import: k !== "import", manifest: k !== "manifest" } } });
+    expect(blockedAt(text, py)).toMatch(/install fakepkg\w*$/);
+    expect(blockedAt(text, off("install"))).toMatch(/import fakemod\w*$/);
+    expect(blockedAt(text, { ...py, options: { contexts: { install: false, import: false } } })).toMatch(/\nfakereq$/);
+    expect(blockedAt(text, { ...py, options: { contexts: { install: false, import: false, manifest: false } } })).toBe("");
+  });
+
   it("uses a popular subset when configured", () => {
     const options = { names: { pypi: { top: 100 } } };
     expect(namesOf("pip install requests\n", { ...py, options })).toEqual(["requests"]);

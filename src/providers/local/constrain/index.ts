@@ -29,7 +29,8 @@ export class ModelConstrainer {
   private built: { vocab: Vocab; biases: BiasFactory } | undefined;
   private readonly engines = new Map<string, Engine>();
 
-  constructor(private readonly model: LlamaModel, private readonly options: { memoBytes: number } = { memoBytes: 32 * 1024 * 1024 }) {}
+  /** `memoBytes` bounds each of the engine's two caches (decisions, subtrees), per name-list configuration. */
+  constructor(private readonly model: LlamaModel, private readonly options: { memoBytes: number } = { memoBytes: 16 * 1024 * 1024 }) {}
 
   get vocab(): Vocab {
     return this.parts().vocab;

@@ -1,0 +1,255 @@
+/**
+ * npm run bench:constrain [-- --n 50 --parts build,decode --sets heldout_pypi,seen_pypi,paper_python,heldout_npm,seen_npm,paper_javascript]
+ *
+ * 1. build: what constrained decoding costs to set up: the name lists (full PyPI + npm, and the
+ *    popular subsets), the vocabulary trie of the testbed GGUF, the first decision of every
+ *    kind of construct, and the memory all of it holds (run with --expose-gc for clean figures).
+ * 2. decode: the testbed GGUF through the real mitigation pipeline (verify + the profile),
+ *    `default` against `constrained`, prompt by prompt in one process (the two alternate, so
+ *    load on this shared machine hits both alike). For each answer: made-up names at the model
+ *    per place (install lines, imports, list answers; the eval's H1 and H3 readings and
+ *    verdicts), task fit (the answer names the package the prompt was written from), and decode
+ *    speed (tokens after the first / time from the first token to the last, in the provider).
+ * Results go to bench/results/constrain.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseConfig } from "../src/config/load.js";
+import type { LocalModelConfig } from "../src/config/schema.js";
+import { ConstrainOptionsSchema } from "../src/mitigation/constrain/config.js";
+import { micro, type Micro } from "../src/mitigation/constrain/micro.js";
+import { nameListsFor } from "../src/mitigation/constrain/names.js";
+import { createMitigationPipeline } from "../src/mitigation/index.js";
+import { createPackageChecker } from "../src/packages/index.js";
+import { splitMarkdown } from "../src/packages/extract/markdown.js";
+import { LocalProvider } from "../src/providers/local/index.js";
+import { ModelConstrainer } from "../src/providers/local/constrain/index.js";
+import type { Provider } from "../src/providers/types.js";
+import { createChatService } from "../src/server/chat-service.js";
+import { loadDataset, h3User, type PackagePrompt } from "../eval/datasets.js";
+import { h1Packages, listPackages, type PkgVerdict } from "../eval/heuristics.js";
+import { normalizeFor } from "../eval/metrics.js";
+import { DEFAULT_TEMPLATES, ecosystemOf, fill, PAPER_PARAMS } from "../eval/prompts.js";
+import { repoRoot, testbedModel } from "../test/helpers/gateway.js";
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+const parts = (args.get("parts") ?? "build,decode").split(",");
+const N = Number(args.get("n") ?? 50);
+const SETS = (args.get("sets") ?? "heldout_pypi,seen_pypi,paper_python,heldout_npm,seen_npm,paper_javascript").split(",");
+const results: Record<string, unknown> = { machine: "2 cores shared by ~7 agents, no GPU", date: new Date().toISOString(), n: N };
+const ms = (x: number) => Math.round(x * 100) / 100;
+const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const heap = () => {
+  gc();
+  return process.memoryUsage();
+};
+
+// The checker's snapshot (shared with the name lists) and what loading it costs.
+const boot = heap();
+const checker = createPackageChecker({ config: { mode: "offline" }, watchlist: "memory" });
+const booted = heap();
+
+const config = parseConfig(
+  { models: [testbedModel({ defaults: {} })], rag: { enabled: false }, packages: { mode: "offline" } },
+  { baseDir: repoRoot, source: "bench" },
+);
+const modelConfig = config.models[0] as LocalModelConfig;
+
+async function build() {
+  const out: Record<string, unknown> = { snapshotLoadMs: ms(checker.snapshot.loadMs), snapshotRssMB: mb(booted.rss - boot.rss) };
+  for (const [label, names] of [["all", { pypi: "all", npm: "all" }], ["popular", { pypi: { top: 5000 }, npm: { minDownloads: 100_000 } }]] as const) {
+    const before = heap();
+    const t0 = performance.now();
+    const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({ names }));
+    const after = heap();
+    out[`lists_${label}`] = { ms: ms(performance.now() - t0), heapMB: mb(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers), ...lists.stats };
+  }
+  const provider = new LocalProvider(modelConfig);
+  await provider.init();
+  const model = (provider as unknown as { model: import("node-llama-cpp").LlamaModel }).model;
+  const before = heap();
+  const t0 = performance.now();
+  const constrainer = new ModelConstrainer(model);
+  const vocab = constrainer.vocab;
+  const vocabMs = performance.now() - t0;
+  const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({}));
+  const engine = constrainer.engineFor({ lists });
+  // The first decision from each kind of construct: what a cold engine pays once.
+  const firsts: Micro[] = [
+    micro({ mode: "install", kind: "multi", phase: "arm", set: lists.install.pypi, cc: "pypi" }),
+    micro({ mode: "install", kind: "multi", phase: "arm", set: lists.install.npm, cc: "npm" }),
+    micro({ mode: "pyimport", kind: "import", phase: "arm", set: lists.pyImport([]), cc: "ident" }),
+    micro({ mode: "jsspec", phase: "armq", set: lists.jsImport, cc: "npm" }),
+    micro({ mode: "list", phase: "line", set: lists.list.pypi, cc: "pypi" }),
+    micro({ mode: "list", phase: "arm", set: lists.list.npm, cc: "npm" }),
+    micro({ mode: "req", phase: "line", set: lists.requirements, cc: "pypi" }),
+    micro({ mode: "pkgjson", phase: "key", set: lists.packageJson, cc: "npm" }),
+  ];
+  const t1 = performance.now();
+  for (const m of firsts) engine.decide(m);
+  const warmMs = performance.now() - t1;
+  const after = heap();
+  out.trie = {
+    model: "testbed (8,192 tokens)",
+    vocabTokens: vocab.size,
+    vocabNodes: vocab.nodes,
+    vocabBuildMs: ms(vocabMs),
+    vocabKB: Math.round(vocab.bytes / 1024),
+    firstDecisions: firsts.length,
+    firstDecisionsMs: ms(warmMs),
+    cachesKB: Math.round(engine.cacheBytes() / 1024),
+    heapMB: mb(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers),
+    buildTotalMs: ms(vocabMs + warmMs),
+  };
+  await provider.close();
+  results.build = out;
+  console.log("build", JSON.stringify(out, null, 1));
+}
+
+/** Wraps the provider to time decoding: first text chunk to the end, and the completion tokens. */
+function timed(inner: Provider, clock: { tokens: number; ms: number }): Provider {
+  return {
+    kind: inner.kind,
+    init: () => inner.init(),
+    ready: () => inner.ready(),
+    close: () => inner.close(),
+    generate: (r, o) => inner.generate(r, o),
+    async *stream(r, o) {
+      let first: number | undefined;
+      let tokens = 0;
+      for await (const chunk of inner.stream(r, o)) {
+        if (first === undefined && chunk.choices[0]?.delta.content) first = performance.now();
+        if (chunk.usage) tokens = chunk.usage.completion_tokens;
+        yield chunk;
+      }
+      if (first !== undefined && tokens > 1) {
+        clock.tokens += tokens - 1;
+        clock.ms += performance.now() - first;
+      }
+    },
+  };
+}
+
+interface Tally {
+  packages: Record<string, { total: number; madeUp: number }>;
+  fit: { asked: number; hit: number };
+  clock: { tokens: number; ms: number };
+  resamples: number;
+  decideMs: number;
+  noPackages: number;
+  answers: number;
+}
+const tally = (): Tally => ({ packages: {}, fit: { asked: 0, hit: 0 }, clock: { tokens: 0, ms: 0 }, resamples: 0, decideMs: 0, noPackages: 0, answers: 0 });
+
+/**
+ * Imports, read from each code block on its own: the extractor reports a name once, where it
+ * first appears, so `import x` after `pip install x` would otherwise not count as an import.
+ */
+async function codeImports(text: string, eco: "pypi" | "npm"): Promise<PkgVerdict[]> {
+  const out: PkgVerdict[] = [];
+  for (const block of splitMarkdown(text)) {
+    if (block.kind !== "python" && block.kind !== "javascript") continue;
+    const report = await checker.check({ code: block.lines.join("\n"), language: block.kind, ecosystem: eco });
+    for (const p of report.packages) if (p.source === "import" && p.ecosystem === eco) out.push({ name: p.name, normalized: p.normalized, verdict: p.verdict, source: "import" });
+  }
+  return out;
+}
+
+function count(t: Tally, pkgs: PkgVerdict[]) {
+  t.answers++;
+  if (!pkgs.length) t.noPackages++;
+  for (const p of pkgs) {
+    const place = p.source === "requirements" || p.source === "package_json" ? "manifest" : p.source;
+    const row = (t.packages[place] ??= { total: 0, madeUp: 0 });
+    row.total++;
+    // As the eval counts by default: a name missing from the (partial npm) master list is made up.
+    if (p.verdict !== "exists") row.madeUp++;
+  }
+}
+
+async function decode() {
+  const pipeline = createMitigationPipeline({ checker, models: config.models, config: config.mitigation });
+  const provider = new LocalProvider(modelConfig);
+  await provider.init();
+  const profiles = ["default", "constrained"] as const;
+  const tallies = Object.fromEntries(profiles.map((p) => [p, {} as Record<string, Tally>])) as Record<(typeof profiles)[number], Record<string, Tally>>;
+  const clocks = Object.fromEntries(profiles.map((p) => [p, { tokens: 0, ms: 0 }]));
+  const services = Object.fromEntries(
+    profiles.map((p) => [p, createChatService({ config, providers: new Map([["testbed", timed(provider, clocks[p]!)]]), pipeline })]),
+  );
+  const builtins = { pythonStdlib: checker.snapshot.pythonStdlib, nodeBuiltins: checker.snapshot.nodeBuiltins };
+  const ask = async (profile: (typeof profiles)[number], prompt: PackagePrompt, list: boolean, seed: number) => {
+    const eco = ecosystemOf(prompt.language);
+    const messages = list
+      ? [{ role: "system" as const, content: fill(DEFAULT_TEMPLATES.listSystem, prompt.language) }, { role: "user" as const, content: h3User(prompt) }]
+      : [{ role: "system" as const, content: fill(DEFAULT_TEMPLATES.codeSystem, prompt.language) }, { role: "user" as const, content: prompt.code }];
+    const request = {
+      model: "testbed",
+      messages,
+      temperature: list ? PAPER_PARAMS.listTemperature : PAPER_PARAMS.codeTemperature,
+      top_p: PAPER_PARAMS.topP,
+      max_tokens: list ? PAPER_PARAMS.listMaxTokens : 400,
+      seed,
+      stream: true,
+    };
+    const clock = clocks[profile]!;
+    const before = { ...clock };
+    const run = services[profile]!.start({ request: request as never, requestId: `bench-${seed}`, signal: new AbortController().signal, profileHeader: profile, ecosystemHeader: eco });
+    let text = "";
+    let report: { mitigations?: { module: string; data?: { resamples?: number; decide_ms?: number } }[] } | undefined;
+    for await (const chunk of run.wrapped.stream(run.params)) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      report = (chunk as { slopguard?: typeof report }).slopguard ?? report;
+    }
+    const pkgs = list ? await listPackages(checker, text, eco, undefined, builtins) : [...(await h1Packages(checker, text, eco)), ...(await codeImports(text, eco))];
+    const key = prompt.dataset;
+    const t = (tallies[profile][key] ??= tally());
+    count(t, pkgs);
+    t.clock.tokens += clock.tokens - before.tokens;
+    t.clock.ms += clock.ms - before.ms;
+    const rec = report?.mitigations?.find((m) => m.module === "constrain");
+    t.resamples += rec?.data?.resamples ?? 0;
+    t.decideMs += rec?.data?.decide_ms ?? 0;
+    return pkgs;
+  };
+  const specs = SETS.map((s) => {
+    const paper = /^paper_(python|javascript)$/.exec(s);
+    return paper ? { kind: "paper" as const, language: paper[1] as "python" | "javascript" } : { kind: "testbed" as const, set: s };
+  });
+  const t0 = performance.now();
+  for (const spec of specs) {
+    const prompts = loadDataset(spec, { sample: N, seed: 42 }) as PackagePrompt[];
+    for (const [i, prompt] of prompts.entries()) {
+      for (const list of [false, true]) {
+        // Alternate which profile goes first, so drift on the machine does not favour one.
+        const order = i % 2 ? [...profiles].reverse() : profiles;
+        const named: Record<string, string[]> = {};
+        for (const profile of order) named[profile] = (await ask(profile, prompt, list, 1000 + i)).map((p) => p.normalized);
+        if (prompt.expected) {
+          const want = normalizeFor(ecosystemOf(prompt.language), prompt.expected);
+          for (const profile of profiles) {
+            const fit = tallies[profile][prompt.dataset]!.fit;
+            if (list) continue;
+            fit.asked++;
+            if (named[profile]!.includes(want)) fit.hit++;
+          }
+        }
+      }
+    }
+    console.error(`${spec.kind}/${"set" in spec ? spec.set : spec.language}: ${prompts.length} prompts, ${Math.round((performance.now() - t0) / 1000)} s so far`);
+  }
+  const speed = (c: { tokens: number; ms: number }) => (c.ms ? Math.round((c.tokens / c.ms) * 1000) : 0);
+  const table = Object.fromEntries(
+    profiles.map((p) => [p, Object.fromEntries(Object.entries(tallies[p]).map(([set, t]) => [set, { ...t, decideMs: ms(t.decideMs), tokPerS: speed(t.clock) }]))]),
+  );
+  results.decode = { table, tokPerS: Object.fromEntries(profiles.map((p) => [p, speed(clocks[p]!)])), slowdown: ms(speed(clocks.default!) / Math.max(1, speed(clocks.constrained!))), wallS: Math.round((performance.now() - t0) / 1000) };
+  console.log(JSON.stringify(results.decode, null, 1));
+  await provider.close();
+}
+
+if (parts.includes("build")) await build();
+if (parts.includes("decode")) await decode();
+await checker.close();
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("./results/constrain.json", import.meta.url), `${JSON.stringify(results, null, 1)}\n`);
