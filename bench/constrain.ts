@@ -136,11 +136,13 @@ interface Tally {
   fit: { asked: number; hit: number };
   clock: { tokens: number; ms: number };
   resamples: number;
+  /** Constrained answers that max_tokens stopped inside a name (the name can then be a prefix only). */
+  cutShort: number;
   decideMs: number;
   noPackages: number;
   answers: number;
 }
-const tally = (): Tally => ({ packages: {}, fit: { asked: 0, hit: 0 }, clock: { tokens: 0, ms: 0 }, resamples: 0, decideMs: 0, noPackages: 0, answers: 0 });
+const tally = (): Tally => ({ packages: {}, fit: { asked: 0, hit: 0 }, clock: { tokens: 0, ms: 0 }, resamples: 0, cutShort: 0, decideMs: 0, noPackages: 0, answers: 0 });
 
 /**
  * Imports, read from each code block on its own: the extractor reports a name once, where it
@@ -197,7 +199,7 @@ async function decode() {
     const before = { ...clock };
     const run = services[profile]!.start({ request: request as never, requestId: `bench-${seed}`, signal: new AbortController().signal, profileHeader: profile, ecosystemHeader: eco });
     let text = "";
-    let report: { mitigations?: { module: string; data?: { resamples?: number; decide_ms?: number } }[] } | undefined;
+    let report: { mitigations?: { module: string; data?: { resamples?: number; decide_ms?: number; cut_short?: number } }[] } | undefined;
     for await (const chunk of run.wrapped.stream(run.params)) {
       text += chunk.choices[0]?.delta.content ?? "";
       report = (chunk as { slopguard?: typeof report }).slopguard ?? report;
@@ -210,6 +212,7 @@ async function decode() {
     t.clock.ms += clock.ms - before.ms;
     const rec = report?.mitigations?.find((m) => m.module === "constrain");
     t.resamples += rec?.data?.resamples ?? 0;
+    t.cutShort += rec?.data?.cut_short ?? 0;
     t.decideMs += rec?.data?.decide_ms ?? 0;
     return pkgs;
   };

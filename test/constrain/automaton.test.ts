@@ -4,7 +4,7 @@
  * `blockedAt` returns the text up to the first character the decoder would refuse.
  */
 import { describe, expect, it } from "vitest";
-import { blockedAt, namesOf } from "./helpers.js";
+import { blockedAt, namesOf, tracker } from "./helpers.js";
 
 const py = { ecosystem: "pypi" as const };
 const js = { ecosystem: "npm" as const };
@@ -60,6 +60,16 @@ describe("install commands", () => {
     expect(namesOf("pip install numpy && cd madeupword; npm install lodash | tee madeup\n", py)).toEqual(["numpy", "lodash"]);
     // A one-package runner: what follows are the package's own arguments.
     expect(namesOf("npx create-react-app my-madeup-app --template madeup\n", js)).toEqual(["create-react-app"]);
+  });
+
+  it("counts an answer that stops inside an unfinished name (max_tokens)", () => {
+    const cut = (text: string) => {
+      const tr = tracker({ ...py, list: true });
+      tr.feed(text);
+      tr.end();
+      return tr.stats.cut;
+    };
+    expect([cut("requests, flask-restf"), cut("requests, flask-restful"), cut("requests, ")]).toEqual([1, 0, 0]);
   });
 
   it("follows line continuations", () => {
@@ -127,6 +137,14 @@ describe("package-list answers", () => {
     expect(blockedAt("yamllint, python-yaml, fastparquet", { ...py, list: true })).toBe("yamllint, python-yaml,");
     expect(namesOf("1. numpy\n2. **pandas**: data frames\n- `requests` - HTTP\n* json", { ...py, list: true })).toEqual(["numpy", "pandas", "requests", "json"]);
     expect(namesOf("express, @babel/core, fs", { ...js, list: true })).toEqual(["express", "@babel/core", "fs"]);
+  });
+
+  it("hands code blocks and install commands in a list answer to their own readers", () => {
+    const text = "numpy, pandas\n```bash\npip install requests\n```\nrich\npip install fastapi uvicorn\nhttpx";
+    // `pip` is read as an item until `install` makes the line a command.
+    expect(namesOf(text, { ...py, list: true })).toEqual(["numpy", "pandas", "requests", "rich", "pip", "fastapi", "uvicorn", "httpx"]);
+    expect(blockedAt("numpy\n```bash\npip install python-redis-connection\n```", { ...py, list: true })).toMatch(/python-redis-c\w*$/);
+    expect(blockedAt("numpy\npip install python-redis-connection", { ...py, list: true })).toMatch(/python-redis-c\w*$/);
   });
 
   it("is off when the prompt did not ask for a list", () => {

@@ -44,6 +44,7 @@ export function createConstrain(deps: { snapshot: () => Snapshot; options: Const
       resamples: report.resamples,
       names: report.names,
       leaks: report.leaks,
+      cut_short: report.cut,
       gave_up: report.giveUps,
       decide_ms: Math.round(report.ms * 100) / 100,
     };

@@ -234,7 +234,12 @@ function listStep(m: Micro, c: number): StepResult {
       if (isWs(c) || isNl(c)) return m;
       if (c === 45 || c === 42 || c === 43 || c === 0x2022) return to(m, "bullet");
       if (isDigit(c)) return to(m, "num", { word: ch(c) });
+      if (c === BT) return to(m, "ticks", { word: "`" });
       return listArm(m, c);
+    case "ticks":
+      // "```" opens a code block: not list items (the block's own constructs take over); "`numpy`" is an item.
+      if (c === BT) return m.word === "``" ? FREE : to(m, "ticks", { word: m.word + "`" });
+      return listArm(to(m, "arm", { word: "" }), c);
     case "bullet":
       if (isWs(c) || c === 42) return to(m, "arm");
       return startsName(m, c) ? enterName(m, c) : to(m, "gloss");

@@ -24,6 +24,8 @@ export interface ConstrainReport {
   names: string[];
   /** Names broken anyway (the decoder gave up on a state with no allowed token, or text came unconstrained). */
   leaks: number;
+  /** Answers that stopped inside an unfinished name (max_tokens, a stop sequence): decoding ended before it could. */
+  cut: number;
   giveUps: number;
   /** Time spent deciding token biases. */
   ms: number;
@@ -37,7 +39,7 @@ export interface ConstrainRequest {
 }
 
 export function emptyReport(): ConstrainReport {
-  return { generations: 0, tokens: 0, constrainedTokens: 0, resamples: 0, names: [], leaks: 0, giveUps: 0, ms: 0 };
+  return { generations: 0, tokens: 0, constrainedTokens: 0, resamples: 0, names: [], leaks: 0, cut: 0, giveUps: 0, ms: 0 };
 }
 
 /** A tracker for one generation; `params` is that generation's request (its prompt decides list mode). */

@@ -26,6 +26,8 @@ export interface TrackerStats {
   names: string[];
   /** Committed text that broke a name anyway (it came while nothing constrained it, e.g. after a give-up). */
   leaks: number;
+  /** The answer stopped inside a name that was not yet whole (max_tokens, a stop sequence, a client abort). */
+  cut: number;
 }
 
 export class Tracker {
@@ -33,7 +35,7 @@ export class Tracker {
   private active: Micro | undefined;
   private text = "";
   private name = "";
-  readonly stats: TrackerStats = { names: [], leaks: 0 };
+  readonly stats: TrackerStats = { names: [], leaks: 0, cut: 0 };
 
   constructor(options: TrackerOptions) {
     let locals: { at: number; names: string[] } = { at: -1, names: [] };
@@ -63,7 +65,11 @@ export class Tracker {
   /** The answer ended: closes open documents. */
   end(): void {
     this.root.end();
-    if (this.active?.pos) this.finishName(roleHere(this.active) === "name");
+    if (this.active?.pos) {
+      const role = roleHere(this.active);
+      if (role === undefined) this.stats.cut++;
+      this.finishName(role === "name");
+    }
   }
 
   private feedChar(c: number): void {
@@ -80,8 +86,10 @@ export class Tracker {
       if (before.pos && !this.active?.pos) this.finishName(roleHere(before) === "name" && c !== 58);
     }
     if (this.text.length < TEXT_MAX) this.text += String.fromCharCode(c);
-    const armed = this.root.feed(c, [], !this.active);
-    if (!this.active && armed) this.active = armed;
+    // Between items of a list answer an install command may still start ("pip install x"): it takes over the line.
+    const canArm = !this.active || (this.active.mode === "list" && !this.active.pos);
+    const armed = this.root.feed(c, [], canArm);
+    if (canArm && armed) this.active = armed;
   }
 
   private finishName(keep = true): void {

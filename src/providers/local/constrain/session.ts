@@ -107,6 +107,7 @@ export class ConstrainedGeneration {
     tracker.end();
     for (const n of tracker.stats.names) if (report.names.length < 64) report.names.push(n);
     report.leaks += tracker.stats.leaks;
+    report.cut += tracker.stats.cut;
   }
 
   /** Whether `token` may come next; counts tokens sampled inside a construct. */
