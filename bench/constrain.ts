@@ -1,10 +1,11 @@
 /**
- * npm run bench:constrain [-- --n 50 --parts build,decode --sets heldout_pypi,seen_pypi,paper_python,heldout_npm,seen_npm,paper_javascript]
+ * npm run bench:constrain [-- --n 50 --parts build,scale,decode --sets heldout_pypi,seen_pypi,paper_python,heldout_npm,seen_npm,paper_javascript]
  *
  * 1. build: what constrained decoding costs to set up: the name lists (full PyPI + npm, and the
  *    popular subsets), the vocabulary trie of the testbed GGUF, the first decision of every
  *    kind of construct, and the memory all of it holds (run with --expose-gc for clean figures).
- * 2. decode: the testbed GGUF through the real mitigation pipeline (verify + the profile),
+ * 2. scale: the same on a synthetic 150k-token vocabulary (trie build, decisions).
+ * 3. decode: the testbed GGUF through the real mitigation pipeline (verify + the profile),
  *    `default` against `constrained`, prompt by prompt in one process (the two alternate, so
  *    load on this shared machine hits both alike). For each answer: made-up names at the model
  *    per place (install lines, imports, list answers; the eval's H1 and H3 readings and
@@ -12,7 +13,7 @@
  *    speed (tokens after the first / time from the first token to the last, in the provider).
  * Results go to bench/results/constrain.json.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseConfig } from "../src/config/load.js";
 import type { LocalModelConfig } from "../src/config/schema.js";
 import { ConstrainOptionsSchema } from "../src/mitigation/constrain/config.js";
@@ -23,6 +24,9 @@ import { createPackageChecker } from "../src/packages/index.js";
 import { splitMarkdown } from "../src/packages/extract/markdown.js";
 import { LocalProvider } from "../src/providers/local/index.js";
 import { ModelConstrainer } from "../src/providers/local/constrain/index.js";
+import { Engine } from "../src/providers/local/constrain/engine.js";
+import { buildVocab } from "../src/providers/local/constrain/vocab.js";
+import { startAll } from "../src/mitigation/constrain/matchers.js";
 import type { Provider } from "../src/providers/types.js";
 import { createChatService } from "../src/server/chat-service.js";
 import { loadDataset, h3User, type PackagePrompt } from "../eval/datasets.js";
@@ -33,7 +37,7 @@ import { repoRoot, testbedModel } from "../test/helpers/gateway.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
-const parts = (args.get("parts") ?? "build,decode").split(",");
+const parts = (args.get("parts") ?? "build,scale,decode").split(",");
 const N = Number(args.get("n") ?? 50);
 const SETS = (args.get("sets") ?? "heldout_pypi,seen_pypi,paper_python,heldout_npm,seen_npm,paper_javascript").split(",");
 const results: Record<string, unknown> = { machine: "2 cores shared by ~7 agents, no GPU", date: new Date().toISOString(), n: N };
@@ -251,8 +255,54 @@ async function decode() {
   await provider.close();
 }
 
+/**
+ * A 150k-token vocabulary (the size of Qwen's or Llama 3's) made of pieces of real package names
+ * and code words, with and without a leading space: how the vocabulary trie and the decisions
+ * scale beyond the testbed's 8k tokens. No model is needed: the trie only reads token texts.
+ */
+function scale() {
+  const size = Number(args.get("vocab") ?? 150_000);
+  const names = checker.snapshot.pypi.names;
+  const pieces = new Set<string>();
+  for (let i = 0; pieces.size < size - 1000; i = (i + 7919) % names.size) {
+    const n = names.at(i);
+    const a = (i * 31) % Math.max(1, n.length - 1);
+    const piece = n.slice(a, a + 2 + (i % 7));
+    pieces.add(i % 3 ? piece : ` ${piece}`);
+  }
+  for (const w of ["\n", " ", ",", ", ", "==", "(", ")", "\n\n", "    ", "import", " import", " install", "pip", "npm"]) pieces.add(w);
+  const texts = [...pieces];
+  const t0 = performance.now();
+  const vocab = buildVocab({ ids: [...texts.keys(), texts.length], text: (id) => texts[id]!, special: (id) => id === texts.length });
+  const buildMs = performance.now() - t0;
+  const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({}));
+  const engine = new Engine(vocab, { memoBytes: 16 << 20 });
+  const arm = micro({ mode: "install", kind: "multi", phase: "arm", set: lists.install.pypi, cc: "pypi" });
+  const time = (m: Micro) => {
+    const t = performance.now();
+    const d = engine.decide(m);
+    return { ms: ms(performance.now() - t), kind: d.kind, ids: d.ids.length };
+  };
+  const out = {
+    tokens: vocab.size,
+    nodes: vocab.nodes,
+    buildMs: ms(buildMs),
+    vocabMB: mb(vocab.bytes),
+    armFirst: time(arm),
+    armCached: time(arm),
+    inName: Object.fromEntries(["d", "django-", "django-db", "requests-oauth"].map((p) => [p, time({ ...arm, pos: startAll(lists.install.pypi, p)! })])),
+    cachesMB: mb(engine.cacheBytes()),
+  };
+  results.scale = out;
+  console.log("scale", JSON.stringify(out, null, 1));
+}
+
 if (parts.includes("build")) await build();
+if (parts.includes("scale")) scale();
 if (parts.includes("decode")) await decode();
 await checker.close();
+// Parts run separately accumulate in one file.
+const file = new URL("./results/constrain.json", import.meta.url);
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/constrain.json", import.meta.url), `${JSON.stringify(results, null, 1)}\n`);
+const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 1)}\n`);

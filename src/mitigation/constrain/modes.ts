@@ -94,7 +94,7 @@ function afterInstallName(m: Micro, c: number): StepResult {
 }
 
 function listAfterName(m: Micro, c: number): StepResult {
-  if (c === 44) return to(m, "arm");
+  if (c === 44 || c === 59) return to(m, "arm");
   if (isNl(c)) return to(m, "line");
   if (isWs(c) || c === BT || c === 42 || isQuote(c)) return to(m, "after");
   return to(m, "gloss");
@@ -254,10 +254,11 @@ function listStep(m: Micro, c: number): StepResult {
       if (isNl(c)) return to(m, "line");
       return listArm(m, c);
     case "after":
-      if (c === 44) return to(m, "arm");
+      if (c === 44 || c === 59) return to(m, "arm");
       if (isNl(c)) return to(m, "line");
       return isWs(c) || c === BT || c === 42 || isQuote(c) ? m : to(m, "gloss");
-    default: // gloss: "numpy: arrays", prose lines
+    default: // gloss: "numpy: arrays"; a comma or semicolon starts the next item, as the eval's list reader splits
+      if (c === 44 || c === 59) return to(m, "arm");
       return isNl(c) ? to(m, "line") : m;
   }
 }

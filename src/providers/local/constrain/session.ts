@@ -54,7 +54,8 @@ type Input = Token | Token[] | undefined;
 /**
  * How a name is held to the lists. `resample` (default): the model samples as usual; a
  * token that would break a name is taken back and sampled again under the full bias, at the
- * cost of one more decode step. For greedy decoding this is the same as biasing every step;
+ * cost of one more decode step, and the rest of that name is biased up front. For greedy
+ * decoding this is the same as biasing every step;
  * with sampling it is rejection sampling (top-k/top-p cut before the check). `always`: the
  * bias is computed before every token inside a name; needed when a grammar constrains the
  * same generation, because the sampler feeds every sampled token to the grammar state.
@@ -63,6 +64,12 @@ export type Strategy = "resample" | "always";
 
 export class ConstrainedGeneration {
   private forced = false;
+  /**
+   * Set when a token of the current name had to be taken back: the name is one the model does
+   * not know, and more of its tokens would be too. The rest of that name is biased up front,
+   * which costs a decision (cheap this deep in a name) instead of another decode step each.
+   */
+  private biasName = false;
 
   constructor(
     private readonly parts: { engine: Engine; vocab: Vocab; biases: BiasFactory; tracker: Tracker; report: ConstrainReport; strategy: Strategy },
@@ -73,8 +80,9 @@ export class ConstrainedGeneration {
   /** Pass as `tokenBias` to `generateResponse`: no bias outside names, and inside one only when needed. */
   readonly tokenBias = (): TokenBias => {
     const m = this.parts.tracker.current();
-    if (!m || (this.parts.strategy === "resample" && !this.forced)) return this.parts.biases.empty;
+    if (!m || (this.parts.strategy === "resample" && !this.forced && !(this.biasName && m.pos))) return this.parts.biases.empty;
     const { engine, biases, report } = this.parts;
+    if (!this.forced) report.constrainedTokens++;
     const before = engine.stats.ms;
     const d = engine.decide(m);
     report.ms += engine.stats.ms - before;
@@ -99,6 +107,14 @@ export class ConstrainedGeneration {
       if (hadOwn) target.evaluate = original;
       else delete (target as Partial<typeof target>).evaluate;
     };
+  }
+
+  /**
+   * Text that becomes part of the answer without being sampled (LlamaChat injects a function
+   * call's opening syntax, for example): the tracker must read it too, in order.
+   */
+  observeText(text: string): void {
+    this.parts.tracker.feed(text);
   }
 
   /** The answer is complete: close open documents and copy the tracker's findings. */
@@ -145,6 +161,7 @@ export class ConstrainedGeneration {
     const last = tokens.at(-1);
     if (last === undefined) return { done: false, value: rejected };
     this.parts.report.resamples++;
+    this.biasName = true;
     await sequence.eraseContextTokenRanges([{ start: tokens.length - 1, end: tokens.length }]);
     this.forced = true;
     try {
@@ -161,5 +178,6 @@ export class ConstrainedGeneration {
       const text = vocab.texts[t];
       if (text) tracker.feed(text);
     }
+    if (!tracker.current()?.pos) this.biasName = false;
   }
 }
