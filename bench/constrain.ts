@@ -44,6 +44,14 @@ const results: Record<string, unknown> = { machine: "2 cores shared by ~7 agents
 const ms = (x: number) => Math.round(x * 100) / 100;
 const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
+/** Wall and CPU milliseconds of a synchronous step (CPU time is what the step costs; wall time adds waiting for a busy core). */
+function measure<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const used = process.cpuUsage(cpu);
+  return { value, ms: ms(performance.now() - t0), cpuMs: ms((used.user + used.system) / 1000) };
+}
 const heap = () => {
   gc();
   return process.memoryUsage();
@@ -64,19 +72,17 @@ async function build() {
   const out: Record<string, unknown> = { snapshotLoadMs: ms(checker.snapshot.loadMs), snapshotRssMB: mb(booted.rss - boot.rss) };
   for (const [label, names] of [["all", { pypi: "all", npm: "all" }], ["popular", { pypi: { top: 5000 }, npm: { minDownloads: 100_000 } }]] as const) {
     const before = heap();
-    const t0 = performance.now();
-    const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({ names }));
+    const built = measure(() => nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({ names })));
     const after = heap();
-    out[`lists_${label}`] = { ms: ms(performance.now() - t0), heapMB: mb(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers), ...lists.stats };
+    out[`lists_${label}`] = { ms: built.ms, cpuMs: built.cpuMs, heapMB: mb(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers), ...built.value.stats };
   }
   const provider = new LocalProvider(modelConfig);
   await provider.init();
   const model = (provider as unknown as { model: import("node-llama-cpp").LlamaModel }).model;
   const before = heap();
-  const t0 = performance.now();
   const constrainer = new ModelConstrainer(model);
-  const vocab = constrainer.vocab;
-  const vocabMs = performance.now() - t0;
+  const vb = measure(() => constrainer.vocab);
+  const vocab = vb.value;
   const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({}));
   const engine = constrainer.engineFor({ lists });
   // The first decision from each kind of construct: what a cold engine pays once.
@@ -90,29 +96,37 @@ async function build() {
     micro({ mode: "req", phase: "line", set: lists.requirements, cc: "pypi" }),
     micro({ mode: "pkgjson", phase: "key", set: lists.packageJson, cc: "npm" }),
   ];
-  const t1 = performance.now();
-  for (const m of firsts) engine.decide(m);
-  const warmMs = performance.now() - t1;
+  const warm = measure(() => firsts.forEach((m) => engine.decide(m)));
   const after = heap();
   out.trie = {
     model: "testbed (8,192 tokens)",
     vocabTokens: vocab.size,
     vocabNodes: vocab.nodes,
-    vocabBuildMs: ms(vocabMs),
+    vocabBuild: { ms: vb.ms, cpuMs: vb.cpuMs },
     vocabKB: Math.round(vocab.bytes / 1024),
-    firstDecisions: firsts.length,
-    firstDecisionsMs: ms(warmMs),
+    firstDecisions: { count: firsts.length, ms: warm.ms, cpuMs: warm.cpuMs },
     cachesKB: Math.round(engine.cacheBytes() / 1024),
     heapMB: mb(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers),
-    buildTotalMs: ms(vocabMs + warmMs),
+    buildTotal: { ms: ms(vb.ms + warm.ms), cpuMs: ms(vb.cpuMs + warm.cpuMs) },
   };
   await provider.close();
   results.build = out;
   console.log("build", JSON.stringify(out, null, 1));
 }
 
+interface Clock {
+  tokens: number;
+  /** Wall time from the first text chunk to the end. */
+  ms: number;
+  /**
+   * CPU time of this process over the same span (llama.cpp's decode thread and every JS step of
+   * the gateway): unlike wall time it does not grow while other jobs hold the shared cores.
+   */
+  cpuMs: number;
+}
+
 /** Wraps the provider to time decoding: first text chunk to the end, and the completion tokens. */
-function timed(inner: Provider, clock: { tokens: number; ms: number }): Provider {
+function timed(inner: Provider, clock: Clock): Provider {
   return {
     kind: inner.kind,
     init: () => inner.init(),
@@ -121,15 +135,21 @@ function timed(inner: Provider, clock: { tokens: number; ms: number }): Provider
     generate: (r, o) => inner.generate(r, o),
     async *stream(r, o) {
       let first: number | undefined;
+      let cpu: NodeJS.CpuUsage | undefined;
       let tokens = 0;
       for await (const chunk of inner.stream(r, o)) {
-        if (first === undefined && chunk.choices[0]?.delta.content) first = performance.now();
+        if (first === undefined && chunk.choices[0]?.delta.content) {
+          first = performance.now();
+          cpu = process.cpuUsage();
+        }
         if (chunk.usage) tokens = chunk.usage.completion_tokens;
         yield chunk;
       }
       if (first !== undefined && tokens > 1) {
+        const used = process.cpuUsage(cpu);
         clock.tokens += tokens - 1;
         clock.ms += performance.now() - first;
+        clock.cpuMs += (used.user + used.system) / 1000;
       }
     },
   };
@@ -138,7 +158,7 @@ function timed(inner: Provider, clock: { tokens: number; ms: number }): Provider
 interface Tally {
   packages: Record<string, { total: number; madeUp: number }>;
   fit: { asked: number; hit: number };
-  clock: { tokens: number; ms: number };
+  clock: Clock;
   resamples: number;
   /** Constrained answers that max_tokens stopped inside a name (the name can then be a prefix only). */
   cutShort: number;
@@ -146,7 +166,7 @@ interface Tally {
   noPackages: number;
   answers: number;
 }
-const tally = (): Tally => ({ packages: {}, fit: { asked: 0, hit: 0 }, clock: { tokens: 0, ms: 0 }, resamples: 0, cutShort: 0, decideMs: 0, noPackages: 0, answers: 0 });
+const tally = (): Tally => ({ packages: {}, fit: { asked: 0, hit: 0 }, clock: { tokens: 0, ms: 0, cpuMs: 0 }, resamples: 0, cutShort: 0, decideMs: 0, noPackages: 0, answers: 0 });
 
 /**
  * Imports, read from each code block on its own: the extractor reports a name once, where it
@@ -180,7 +200,9 @@ async function decode() {
   await provider.init();
   const profiles = ["default", "constrained"] as const;
   const tallies = Object.fromEntries(profiles.map((p) => [p, {} as Record<string, Tally>])) as Record<(typeof profiles)[number], Record<string, Tally>>;
-  const clocks = Object.fromEntries(profiles.map((p) => [p, { tokens: 0, ms: 0 }]));
+  const clocks = Object.fromEntries(profiles.map((p) => [p, { tokens: 0, ms: 0, cpuMs: 0 } as Clock]));
+  /** Per answer pair (same prompt, both profiles, run back to back): constrained CPU time per token over default's. */
+  const ratios: { all: number[]; same: number[] } = { all: [], same: [] };
   const services = Object.fromEntries(
     profiles.map((p) => [p, createChatService({ config, providers: new Map([["testbed", timed(provider, clocks[p]!)]]), pipeline })]),
   );
@@ -212,13 +234,24 @@ async function decode() {
     const key = prompt.dataset;
     const t = (tallies[profile][key] ??= tally());
     count(t, pkgs);
-    t.clock.tokens += clock.tokens - before.tokens;
-    t.clock.ms += clock.ms - before.ms;
+    const spent = { tokens: clock.tokens - before.tokens, ms: clock.ms - before.ms, cpuMs: clock.cpuMs - before.cpuMs };
+    t.clock.tokens += spent.tokens;
+    t.clock.ms += spent.ms;
+    t.clock.cpuMs += spent.cpuMs;
+    lastSpent[profile] = { ...spent, text };
     const rec = report?.mitigations?.find((m) => m.module === "constrain");
     t.resamples += rec?.data?.resamples ?? 0;
     t.cutShort += rec?.data?.cut_short ?? 0;
     t.decideMs += rec?.data?.decide_ms ?? 0;
     return pkgs;
+  };
+  const lastSpent: Record<string, Clock & { text: string }> = {};
+  const pair = () => {
+    const [a, b] = [lastSpent.default, lastSpent.constrained];
+    if (!a || !b || a.tokens < 5 || b.tokens < 5) return;
+    const r = b.cpuMs / b.tokens / (a.cpuMs / a.tokens);
+    ratios.all.push(r);
+    if (a.text === b.text) ratios.same.push(r);
   };
   const specs = SETS.map((s) => {
     const paper = /^paper_(python|javascript)$/.exec(s);
@@ -233,6 +266,7 @@ async function decode() {
         const order = i % 2 ? [...profiles].reverse() : profiles;
         const named: Record<string, string[]> = {};
         for (const profile of order) named[profile] = (await ask(profile, prompt, list, 1000 + i)).map((p) => p.normalized);
+        pair();
         if (prompt.expected) {
           const want = normalizeFor(ecosystemOf(prompt.language), prompt.expected);
           for (const profile of profiles) {
@@ -246,11 +280,25 @@ async function decode() {
     }
     console.error(`${spec.kind}/${"set" in spec ? spec.set : spec.language}: ${prompts.length} prompts, ${Math.round((performance.now() - t0) / 1000)} s so far`);
   }
-  const speed = (c: { tokens: number; ms: number }) => (c.ms ? Math.round((c.tokens / c.ms) * 1000) : 0);
+  const speed = (c: Clock) => ({ wall: c.ms ? Math.round((c.tokens / c.ms) * 1000) : 0, cpu: c.cpuMs ? Math.round((c.tokens / c.cpuMs) * 1000) : 0 });
+  const quantiles = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const q = (f: number) => ms(s[Math.min(s.length - 1, Math.floor(f * s.length))] ?? 0);
+    return { n: s.length, p25: q(0.25), median: q(0.5), p75: q(0.75) };
+  };
   const table = Object.fromEntries(
     profiles.map((p) => [p, Object.fromEntries(Object.entries(tallies[p]).map(([set, t]) => [set, { ...t, decideMs: ms(t.decideMs), tokPerS: speed(t.clock) }]))]),
   );
-  results.decode = { table, tokPerS: Object.fromEntries(profiles.map((p) => [p, speed(clocks[p]!)])), slowdown: ms(speed(clocks.default!) / Math.max(1, speed(clocks.constrained!))), wallS: Math.round((performance.now() - t0) / 1000) };
+  const all = Object.fromEntries(profiles.map((p) => [p, speed(clocks[p]!)]));
+  results.decode = {
+    table,
+    tokPerS: all,
+    // Aggregate slowdown (default tokens/s over constrained), by wall time and by CPU time.
+    slowdown: { wall: ms(all.default!.wall / Math.max(1, all.constrained!.wall)), cpu: ms(all.default!.cpu / Math.max(1, all.constrained!.cpu)) },
+    // Per pair: constrained CPU ms/token over default's; `same`: pairs whose answers came out identical (machinery only).
+    pairedCpuRatio: { all: quantiles(ratios.all), same: quantiles(ratios.same) },
+    wallS: Math.round((performance.now() - t0) / 1000),
+  };
   console.log(JSON.stringify(results.decode, null, 1));
   await provider.close();
 }
@@ -272,21 +320,19 @@ function scale() {
   }
   for (const w of ["\n", " ", ",", ", ", "==", "(", ")", "\n\n", "    ", "import", " import", " install", "pip", "npm"]) pieces.add(w);
   const texts = [...pieces];
-  const t0 = performance.now();
-  const vocab = buildVocab({ ids: [...texts.keys(), texts.length], text: (id) => texts[id]!, special: (id) => id === texts.length });
-  const buildMs = performance.now() - t0;
+  const vb = measure(() => buildVocab({ ids: [...texts.keys(), texts.length], text: (id) => texts[id]!, special: (id) => id === texts.length }));
+  const vocab = vb.value;
   const lists = nameListsFor(checker.snapshot, ConstrainOptionsSchema.parse({}));
   const engine = new Engine(vocab, { memoBytes: 16 << 20 });
   const arm = micro({ mode: "install", kind: "multi", phase: "arm", set: lists.install.pypi, cc: "pypi" });
   const time = (m: Micro) => {
-    const t = performance.now();
-    const d = engine.decide(m);
-    return { ms: ms(performance.now() - t), kind: d.kind, ids: d.ids.length };
+    const d = measure(() => engine.decide(m));
+    return { ms: d.ms, cpuMs: d.cpuMs, kind: d.value.kind, ids: d.value.ids.length };
   };
   const out = {
     tokens: vocab.size,
     nodes: vocab.nodes,
-    buildMs: ms(buildMs),
+    build: { ms: vb.ms, cpuMs: vb.cpuMs },
     vocabMB: mb(vocab.bytes),
     armFirst: time(arm),
     armCached: time(arm),

