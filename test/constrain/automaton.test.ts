@@ -30,6 +30,7 @@ describe("install commands", () => {
       ["!pip install", "pypi"], ["%pip install", "pypi"], ["uvx", "pypi"], ["pipx run", "pypi"],
       ["npm i", "npm"], ["npm install", "npm"], ["npm add", "npm"], ["yarn add", "npm"], ["yarn global add", "npm"], ["pnpm add", "npm"],
       ["bun add", "npm"], ["npx", "npm"], ["pnpx", "npm"], ["bunx", "npm"], ["pnpm dlx", "npm"],
+      ["npm exec", "npm"], ["npm x", "npm"], ["bun x", "npm"], ["yarn dlx", "npm"], ["expo install", "npm"], ["conda create -n env", "pypi"],
     ];
     for (const [cmd, eco] of commands) {
       const [real, fake] = eco === "pypi" ? ["requests", "reqeustsx"] : ["lodash", "lodahsx"];
@@ -43,6 +44,7 @@ describe("install commands", () => {
     expect(blockedAt("npm create vitte-made-up my-app\n", js)).not.toBe("");
     expect(namesOf("deno add npm:express jsr:@std/path\n", js)).toEqual(["express"]);
     expect(blockedAt("deno add npm:exprezzz\n", js)).toBe("deno add npm:exprez");
+    expect(namesOf("deno run -A npm:cowsay hello\n", js)).toEqual(["cowsay"]);
   });
 
   it("leaves flags, flag values, versions, extras, quotes, paths and URLs alone", () => {

@@ -1,7 +1,8 @@
 /**
  * Where a name is about to start, read from the current line of committed text: the end of
- * an install command (every package manager of the extractor: pip, uv, poetry, pipenv, pdm,
- * rye, pipx, conda/mamba/micromamba, npm, yarn, pnpm, bun, npx/pnpx/bunx, deno), of a
+ * an install command (every package manager of the extractor, src/packages/extract/managers.ts:
+ * pip, uv, poetry, pipenv, pdm, rye, pipx, conda/mamba/micromamba, npm (install, exec, create),
+ * yarn, pnpm, bun, npx/pnpx/bunx, expo, deno; not `uv run --with`), of a
  * Python `import`/`from`, or of a JS `require(` / `import(` / `… from`. Each pattern is
  * anchored at the end of the line so far; the automaton then reads what follows.
  */
@@ -24,17 +25,18 @@ const TOOLS: Tool[] = [
   tool(String.raw`(?:pipenv|pipx)\s+install`, "pypi", "multi"),
   tool(String.raw`uv\s+tool\s+install`, "pypi", "single"),
   tool(String.raw`(?:uvx|pipx\s+run|uv\s+tool\s+run)`, "pypi", "single"),
-  tool(String.raw`(?:conda|mamba|micromamba)\s+install`, "conda", "multi"),
+  tool(String.raw`(?:conda|mamba|micromamba)\s+(?:install|create)`, "conda", "multi"),
   tool(String.raw`npm\s+(?:i|install|add|in|isntall)`, "npm", "multi"),
   tool(String.raw`(?:yarn(?:\s+global)?|pnpm|bun)\s+add`, "npm", "multi"),
   tool(String.raw`(?:pnpm|bun)\s+(?:i|install)`, "npm", "multi"),
-  tool(String.raw`(?:npx|pnpx|bunx|pnpm\s+dlx|yarn\s+dlx)`, "npm", "single"),
+  tool(String.raw`expo\s+install`, "npm", "multi"),
+  tool(String.raw`(?:npx|pnpx|bunx|pnpm\s+dlx|yarn\s+dlx|bun\s+x|npm\s+(?:exec|x))`, "npm", "single"),
   tool(String.raw`(?:(?:npm|yarn|pnpm|bun)\s+create|npm\s+init)`, "npm", "create"),
-  tool(String.raw`deno\s+(?:add|install)`, "npm", "deno"),
+  tool(String.raw`deno\s+(?:add|install|i|run)`, "npm", "deno"),
 ];
 
 /** Every tool above ends with one of these letters; other lines skip the regexes. */
-const TOOL_END = /[ldnxtei]\s*$/i;
+const TOOL_END = /[ldnxteic]\s*$/i;
 
 export interface TriggerContext {
   lists: NameLists;
