@@ -85,9 +85,24 @@ export interface ToolDefinition {
 
 export type ToolChoice = "auto" | "none" | "required" | { name: string };
 
-/** Options of the `constrain` mitigation for providers that own the decoding loop. */
+/**
+ * What the `constrain` mitigation asks of a provider that owns the decoding loop: plain,
+ * serialisable data. The provider resolves the name lists from its package snapshot (once
+ * per model and list choice) and returns what it did in the answer's `metadata.constrain`.
+ */
 export interface ConstrainRequest {
+  /** Which names are real: the whole snapshot or its popular part, per ecosystem. */
+  names: { pypi: "all" | { top: number }; npm: "all" | { minDownloads: number } };
+  /** Private names that always pass: exact, or a prefix with one trailing `*`. */
+  allowlist: { pypi: string[]; npm: string[] };
+  /** Where names are held: install commands, imports, package-list answers, manifest lines. */
+  contexts: { install: boolean; import: boolean; list: boolean; manifest: boolean };
+  /** `conda install` names: held to PyPI's, or left open. */
+  conda: "pypi" | "open";
+  /** The request's ecosystem when known: decides `import x` in code of unknown language, and list answers. */
   ecosystem?: "pypi" | "npm";
+  /** The prompt asks for a bare list of packages: the whole answer is one. */
+  list: boolean;
 }
 
 /** One call to a model, as every provider receives it. */
@@ -150,6 +165,11 @@ export interface Generation {
   response: ResponseInfo;
   /** The upstream's own body, when its API is known: an inbound codec of the same API keeps its unknown fields. */
   native?: Native;
+  /**
+   * What the provider did beyond the answer, keyed by feature (the AI SDK's providerMetadata):
+   * `constrain` holds the constrained-decoding report. Mitigations read it; codecs do not send it.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** A streamed answer, part by part. Every start has its end, and `finish` comes last. */
@@ -164,4 +184,4 @@ export type StreamPart =
   | { type: "tool-call-start"; id: string; name: string; kind: ToolKind }
   | { type: "tool-call-delta"; id: string; delta: string }
   | { type: "tool-call-end"; id: string }
-  | { type: "finish"; finishReason: FinishReason; usage?: Usage };
+  | { type: "finish"; finishReason: FinishReason; usage?: Usage; metadata?: Record<string, unknown> };
