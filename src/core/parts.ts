@@ -103,6 +103,11 @@ export interface ConstrainRequest {
   ecosystem?: "pypi" | "npm";
   /** The prompt asks for a bare list of packages: the whole answer is one. */
   list: boolean;
+  /**
+   * The answer goes on in a code file of this language (a text completion of an editor's
+   * file), not a Markdown chat answer: imports are read without a code fence around them.
+   */
+  document?: "python" | "javascript";
 }
 
 /** One call to a model, as every provider receives it. */

@@ -120,6 +120,41 @@ describe("constrained decoding on the testbed", () => {
     for (const p of json.slopguard.packages) expect(p.verdict).toBe("exists");
   });
 
+  // An editor's autocomplete: the name the prompt's last line began is finished under the
+  // constraint; a completion of a Python file reads its imports without a code fence.
+  for (const [label, prompt, fake] of [
+    ["an install line the prompt began", "pip install fla", "flaYes"],
+    ["an import in a Python file", "import os\nimport sys\nimport dja", "dja:not_found"],
+  ] as const) {
+    it(`/v1/completions, ${label}: a made-up name under default, only real ones under constrained (JSON and stream)`, async () => {
+      const complete = async (profile: string) => {
+        const body = { model: `testbed:${profile}`, prompt, max_tokens: 10, temperature: 0 };
+        const json: any = await client.completions.create(body);
+        let streamed = "";
+        let report: any;
+        for await (const c of await client.completions.create({ ...body, stream: true })) {
+          streamed += c.choices[0]?.text ?? "";
+          report = (c as any).slopguard ?? report;
+        }
+        return { text: json.choices[0].text as string, sg: json.slopguard, streamed, report };
+      };
+      const base = await complete("default");
+      expect(names(base.sg).join(" ")).toContain(fake);
+      expect(base.sg.verdict).toBe("hallucination");
+
+      const c = await complete("constrained");
+      expect(c.streamed).toBe(c.text);
+      expect(c.report.verdict).toBe(c.sg.verdict);
+      expect(c.sg.packages.length).toBeGreaterThan(0);
+      for (const p of c.sg.packages) expect(p.verdict, `${p.name} in ${JSON.stringify(prompt + c.text)}`).toBe("exists");
+      const rec = constrainRecord(c.sg);
+      expect(rec).toMatchObject({ verdict: "modified", data: { strategy: "resample", leaks: 0, gave_up: 0 } });
+      // The prompt's own names are context, not the completion's: only what the model wrote is reported.
+      expect(rec.data.names).not.toContain("os");
+      expect(rec.data.names[0]).toMatch(new RegExp(`^${prompt.split(/\s/).at(-1)}`));
+    });
+  }
+
   it("rejects logit_bias with constrained decoding rather than mixing the two", async () => {
     await expect(
       client.chat.completions.create({ model: "testbed:constrained", messages: cases.seen, logit_bias: { "100": -100 } }),

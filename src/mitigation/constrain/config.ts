@@ -62,7 +62,14 @@ export const ConstrainOptionsSchema = DecodeOptionsSchema.extend({
 export type ConstrainOptions = z.infer<typeof ConstrainOptionsSchema>;
 
 /** The schema's options are what the core's request carries: a change to either breaks the build here. */
-export function decodeRequest(options: DecodeOptions, call: { ecosystem: Ecosystem | undefined; list: boolean }): ConstrainRequest {
+export function decodeRequest(
+  options: DecodeOptions,
+  call: { ecosystem: Ecosystem | undefined; list: boolean; document?: ConstrainRequest["document"] },
+): ConstrainRequest {
   const { names, allowlist, contexts, conda } = options;
-  return { names, allowlist, contexts, conda, list: call.list, ...(call.ecosystem ? { ecosystem: call.ecosystem } : {}) };
+  return {
+    names, allowlist, contexts, conda, list: call.list,
+    ...(call.ecosystem ? { ecosystem: call.ecosystem } : {}),
+    ...(call.document ? { document: call.document } : {}),
+  };
 }

@@ -12,6 +12,7 @@
  * is the report of the generation the client gets.
  */
 import type { ModelConfig } from "../../config/schema.js";
+import type { ConstrainRequest, ModelCall } from "../../core/parts.js";
 import type { Mitigation, Outcome } from "../types.js";
 import { asksForList, resolveEcosystem } from "../prompt.js";
 import { decodeRequest, type ConstrainOptions } from "./config.js";
@@ -52,7 +53,7 @@ export function createConstrain(deps: { options: ConstrainOptions }): Mitigation
         throw new ConstrainUnsupportedError(unsupportedMessage({ model: ctx.model.name, provider: ctx.model.provider, profile: ctx.profile }));
       }
       // Asking is not yet modifying: the verdict comes from what the decoder had to do.
-      const constrain = decodeRequest(deps.options, { ecosystem: resolveEcosystem(ctx, call), list: asksForList(call) });
+      const constrain = decodeRequest(deps.options, { ecosystem: resolveEcosystem(ctx, call), list: asksForList(call), document: documentOf(call) });
       return { verdict: "pass", transformed: { ...call, constrain } };
     },
     async wrapGenerate({ doGenerate, call }) {
@@ -68,6 +69,13 @@ export function createConstrain(deps: { options: ConstrainOptions }): Mitigation
       return outcomeOf(metadata);
     },
   };
+}
+
+/** A text completion of a Python or JavaScript/TypeScript file is code from its first character. */
+function documentOf(call: ModelCall): ConstrainRequest["document"] {
+  const language = call.completion?.language;
+  if (language === "python") return "python";
+  return language === "javascript" || language === "typescript" ? "javascript" : undefined;
 }
 
 function outcomeOf(metadata: Record<string, unknown> | undefined): Outcome<never> {

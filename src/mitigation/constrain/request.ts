@@ -52,5 +52,5 @@ export function reportIn(metadata: Record<string, unknown> | undefined): { repor
 
 /** A tracker for one generation, from the lists the provider resolved for this request. */
 export function startTracking(lists: NameLists, request: ConstrainRequest): Tracker {
-  return new Tracker({ lists, options: request, ecosystem: request.ecosystem, expectList: request.list });
+  return new Tracker({ lists, options: request, ecosystem: request.ecosystem, expectList: request.list, ...(request.document ? { document: request.document } : {}) });
 }

@@ -19,6 +19,8 @@ export interface TrackerOptions {
   ecosystem: Ecosystem | undefined;
   /** The prompt asked for a bare list of packages: the whole answer is one. */
   expectList: boolean;
+  /** The text is a code file of this language rather than Markdown (a text completion). */
+  document?: "python" | "javascript";
 }
 
 export interface TrackerStats {
@@ -49,7 +51,7 @@ export class Tracker {
         return locals.names;
       },
     };
-    this.root = new TextDoc(ctx, "markdown", options.expectList);
+    this.root = new TextDoc(ctx, options.document ?? "markdown", options.expectList);
     this.active = this.root.armHere([]);
   }
 

@@ -21,6 +21,10 @@ import { ModelConstrainer, type ConstrainedGeneration } from "./constrain/index.
 
 const BASE = "";
 
+function lastLine(text: string): string {
+  return text.slice(text.lastIndexOf("\n") + 1);
+}
+
 /** node-llama-cpp function calling (a grammar takes over once the model opens a call). */
 function usesFunctions(call: ModelCall): boolean {
   return call.toolChoice !== "none" && !!call.tools?.some((t) => t.kind === "function");
@@ -168,14 +172,23 @@ export class LocalProvider implements Provider {
   /** `/v1/completions` served as text (infill.ts): the same pool, sequence and errors as chat. */
   private async *streamText(pool: Pool<Slot>, mode: "infill" | "continue", call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
     const sampling = this.sampling(call);
+    const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: false, logitBias: !!sampling.tokenBias }) : undefined;
+    // A completion goes on from the prompt's last line: `pip install fla|` must finish a real name.
+    constrained?.prime(lastLine(call.completion!.prompt));
     const slot = await pool.acquire(options.signal);
+    const detach = constrained?.attach(slot.chat.sequence);
     try {
       yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
-      yield* generateText({ mode, model: this.model!, sequence: slot.chat.sequence, call, sampling, signal: options.signal });
+      yield* generateText({
+        mode, model: this.model!, sequence: slot.chat.sequence, call, signal: options.signal,
+        sampling: constrained ? { ...sampling, tokenBias: constrained.tokenBias } : sampling,
+        ...(constrained ? { metadata: () => ({ constrain: constrained.finish() }) } : {}),
+      });
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason ?? err;
       throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
     } finally {
+      detach?.();
       pool.release(slot);
     }
   }

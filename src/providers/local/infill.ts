@@ -29,6 +29,8 @@ export interface TextArgs {
   call: ModelCall;
   sampling: Record<string, unknown>;
   signal: AbortSignal;
+  /** Extra data for the finish part (constrained decoding's report), read once the text is complete. */
+  metadata?: () => Record<string, unknown>;
 }
 
 /** Generates the completion as stream parts; stops generating when the consumer stops reading. */
@@ -61,7 +63,8 @@ export async function* generateText(args: TextArgs): AsyncGenerator<StreamPart> 
       if (started) parts.push({ type: "text-end", id });
       const inputTokens = model.tokenize(prompt).length + (args.mode === "infill" ? model.tokenize(suffix).length + 3 : 0);
       const finishReason: FinishReason = res.metadata.stopReason === "maxTokens" ? "length" : "stop";
-      parts.push({ type: "finish", finishReason, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens } });
+      const metadata = args.metadata?.();
+      parts.push({ type: "finish", finishReason, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, ...(metadata ? { metadata } : {}) });
       parts.end();
     },
     (err: unknown) => parts.end(err),

@@ -118,6 +118,19 @@ export class ConstrainedGeneration {
     this.parts.tracker.feed(text);
   }
 
+  /**
+   * Context the generation goes on from (a text completion's prompt line): read so that a name
+   * begun in the prompt is finished under the constraint, but not counted in the report.
+   */
+  prime(text: string): void {
+    const { stats } = this.parts.tracker;
+    const before = { names: stats.names.length, leaks: stats.leaks, cut: stats.cut };
+    this.parts.tracker.feed(text);
+    stats.names.length = before.names;
+    stats.leaks = before.leaks;
+    stats.cut = before.cut;
+  }
+
   /** The answer is complete: closes open documents and returns the generation's report. */
   finish(): ConstrainReport {
     const { tracker, report } = this.parts;
