@@ -142,47 +142,47 @@ export class LocalProvider implements Provider {
   /** Generates on a pooled sequence; stops when the caller's signal aborts or the consumer stops reading. */
   async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
     const pool = this.pool(call.adapter);
-    const text = textMode(call, this.model!);
-    if (text) return yield* this.streamText(pool, text, call, options);
+    const mode = textMode(call, this.model!);
     // Build everything that can throw before taking a sequence, so errors never leak one.
-    const history = toChatHistory(call);
     const sampling = this.sampling(call);
+    if (mode) {
+      // `/v1/completions` served as text (infill.ts). It goes on from the prompt's last line: `pip install fla|` must finish a real name.
+      const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: false, logitBias: !!sampling.tokenBias }) : undefined;
+      constrained?.prime(lastLine(call.completion!.prompt));
+      return yield* this.onSlot({ pool, constrained, options }, (slot, extra) =>
+        generateText({ mode, model: this.model!, sequence: slot.chat.sequence, call, signal: options.signal, sampling: { ...sampling, ...extra.sampling }, ...extra.finish }),
+      );
+    }
+    const history = toChatHistory(call);
     const forced = await this.forcedGrammar(call);
     const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: !!forced || usesFunctions(call), logitBias: !!sampling.tokenBias }) : undefined;
-    const slot = await pool.acquire(options.signal);
-    // The session sees every token the sequence samples until the generation has settled (generateParts awaits it).
-    const detach = constrained?.attach(slot.chat.sequence);
-    try {
-      yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
-      yield* generateParts({
+    yield* this.onSlot({ pool, constrained, options }, (slot, extra) =>
+      generateParts({
         chat: slot.chat, history, call, forced, signal: options.signal,
-        sampling: constrained ? { ...sampling, tokenBias: constrained.tokenBias } : sampling,
+        sampling: { ...sampling, ...extra.sampling },
         countPrompt: () => this.countPrompt(slot, history),
-        ...(constrained ? { metadata: () => ({ constrain: constrained.finish() }) } : {}),
-      });
-    } catch (err) {
-      if (options.signal.aborted) throw options.signal.reason ?? err;
-      throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
-    } finally {
-      detach?.();
-      pool.release(slot);
-    }
+        ...extra.finish,
+      }),
+    );
   }
 
-  /** `/v1/completions` served as text (infill.ts): the same pool, sequence and errors as chat. */
-  private async *streamText(pool: Pool<Slot>, mode: "infill" | "continue", call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
-    const sampling = this.sampling(call);
-    const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: false, logitBias: !!sampling.tokenBias }) : undefined;
-    // A completion goes on from the prompt's last line: `pip install fla|` must finish a real name.
-    constrained?.prime(lastLine(call.completion!.prompt));
+  /**
+   * Runs one generation on a pooled sequence: the constrained session (if any) sees every token the
+   * sequence samples until the generation has settled, errors come out as the provider's, and the
+   * sequence always goes back to the pool.
+   */
+  private async *onSlot(
+    args: { pool: Pool<Slot>; constrained: ConstrainedGeneration | undefined; options: CallOptions },
+    generate: (slot: Slot, extra: { sampling: { tokenBias?: () => TokenBias }; finish: { metadata?: () => Record<string, unknown> } }) => AsyncIterable<StreamPart>,
+  ): AsyncIterable<StreamPart> {
+    const { pool, constrained, options } = args;
     const slot = await pool.acquire(options.signal);
     const detach = constrained?.attach(slot.chat.sequence);
     try {
       yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
-      yield* generateText({
-        mode, model: this.model!, sequence: slot.chat.sequence, call, signal: options.signal,
-        sampling: constrained ? { ...sampling, tokenBias: constrained.tokenBias } : sampling,
-        ...(constrained ? { metadata: () => ({ constrain: constrained.finish() }) } : {}),
+      yield* generate(slot, {
+        sampling: constrained ? { tokenBias: constrained.tokenBias } : {},
+        finish: constrained ? { metadata: () => ({ constrain: constrained.finish() }) } : {},
       });
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason ?? err;
