@@ -21,25 +21,40 @@ interface OpenCall {
   pending: string;
 }
 
-export class ChatStreamDecoder {
+/**
+ * What every OpenAI chunk carries besides its choice (chat and text completions alike): the
+ * response's id, model and creation time (a `response-info` part on the first chunk) and usage.
+ */
+export class ChunkHead {
   private sawChunk = false;
+  usage: Usage | undefined;
+
+  read(chunk: { id?: string | null; model?: string | null; created?: number | null; usage?: unknown }): StreamPart[] {
+    const usage = decodeUsage(chunk.usage as Parameters<typeof decodeUsage>[0]);
+    if (usage) this.usage = usage;
+    if (this.sawChunk) return [];
+    this.sawChunk = true;
+    return [{ type: "response-info", info: defined({ id: chunk.id ?? undefined, model: chunk.model ?? undefined, created: chunk.created ?? undefined }) }];
+  }
+
+  /** The finish part, with usage when the upstream sent it. */
+  finish(finishReason: FinishReason): StreamPart {
+    return { type: "finish", finishReason, ...(this.usage ? { usage: this.usage } : {}) };
+  }
+}
+
+export class ChatStreamDecoder {
+  private readonly head = new ChunkHead();
   private text = false;
   private reasoning = false;
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason | undefined;
-  private usage: Usage | undefined;
 
   push(raw: unknown): StreamPart[] {
     const parsed = ChatCompletionChunkSchema.safeParse(raw);
     if (!parsed.success) throw new UpstreamFormatError("stream chunk", parsed.error);
     const chunk = parsed.data;
-    const out: StreamPart[] = [];
-    if (!this.sawChunk) {
-      this.sawChunk = true;
-      out.push({ type: "response-info", info: defined({ id: chunk.id ?? undefined, model: chunk.model ?? undefined, created: chunk.created ?? undefined }) });
-    }
-    const usage = decodeUsage(chunk.usage);
-    if (usage) this.usage = usage;
+    const out = this.head.read(chunk);
     const choice = chunk.choices[0];
     if (!choice) return out;
     const delta = choice.delta ?? {};
@@ -95,7 +110,7 @@ export class ChatStreamDecoder {
       if (!call.started) throw new UpstreamFormatError("stream", "a tool call had no name");
       out.push({ type: "tool-call-end", id: call.id });
     }
-    out.push({ type: "finish", finishReason: this.finish, ...(this.usage ? { usage: this.usage } : {}) });
+    out.push(this.head.finish(this.finish));
     return out;
   }
 }

@@ -3,9 +3,9 @@
  * without a finish reason (a truncated completion must not look complete); the encoder
  * writes `text_completion` chunks with `choices[0].text`, as OpenAI does.
  */
-import type { FinishReason, StreamPart, Usage } from "../../core/parts.js";
-import { defined } from "../chat/request.js";
-import { decodeUsage, encodeUsage } from "../chat/response.js";
+import type { FinishReason, StreamPart } from "../../core/parts.js";
+import { encodeUsage } from "../chat/response.js";
+import { ChunkHead } from "../chat/stream.js";
 import { UpstreamFormatError } from "../errors.js";
 import { decodeCompletionFinish, encodeCompletionFinish } from "./response.js";
 import { TextCompletionChunkSchema } from "./schema.js";
@@ -14,22 +14,15 @@ type Raw = Record<string, unknown>;
 const TEXT = "text-0";
 
 export class CompletionStreamDecoder {
-  private sawChunk = false;
+  private readonly head = new ChunkHead();
   private text = false;
   private finish: FinishReason | undefined;
-  private usage: Usage | undefined;
 
   push(raw: unknown): StreamPart[] {
     const parsed = TextCompletionChunkSchema.safeParse(raw);
     if (!parsed.success) throw new UpstreamFormatError("stream chunk", parsed.error);
     const chunk = parsed.data;
-    const out: StreamPart[] = [];
-    if (!this.sawChunk) {
-      this.sawChunk = true;
-      out.push({ type: "response-info", info: defined({ id: chunk.id ?? undefined, model: chunk.model ?? undefined, created: chunk.created ?? undefined }) });
-    }
-    const usage = decodeUsage(chunk.usage);
-    if (usage) this.usage = usage;
+    const out = this.head.read(chunk);
     const choice = chunk.choices[0];
     if (!choice) return out;
     if (choice.text) {
@@ -43,7 +36,7 @@ export class CompletionStreamDecoder {
 
   end(): StreamPart[] {
     if (!this.finish) throw new UpstreamFormatError("stream", "it ended before a finish reason (truncated completion)");
-    return [...(this.text ? [{ type: "text-end" as const, id: TEXT }] : []), { type: "finish", finishReason: this.finish, ...(this.usage ? { usage: this.usage } : {}) }];
+    return [...(this.text ? [{ type: "text-end" as const, id: TEXT }] : []), this.head.finish(this.finish)];
   }
 }
 
