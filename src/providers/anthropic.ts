@@ -17,23 +17,18 @@ import { MessagesStreamDecoder, UpstreamStreamError } from "../codecs/messages/s
 import { UpstreamFormatError } from "../codecs/errors.js";
 import type { AnthropicModelConfig } from "../config/schema.js";
 import type { Logger } from "../util/log.js";
-import { createNodeFetch } from "./node-fetch.js";
+import { HttpUpstream } from "./http-upstream.js";
 import { sdkLogging } from "./openai-upstream.js";
-import { linkedAbort, withIdleTimeout } from "./timing.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
 
 /** Anthropic's error types in a stream's `event: error`, as the status they stand for. */
 const STREAM_ERROR_STATUS: Record<string, number> = { overloaded_error: 529, rate_limit_error: 429, api_error: 500, invalid_request_error: 400 };
 
-export class AnthropicProvider implements Provider {
+export class AnthropicProvider extends HttpUpstream implements Provider {
   readonly kind = "anthropic";
   readonly api = "messages" as const;
-  readonly capabilities = { constrain: false };
   private readonly client: Anthropic;
-  private readonly secrets: string[];
-  private readonly fetch: ReturnType<typeof createNodeFetch>;
-  private isReady = false;
 
   constructor(
     private readonly config: AnthropicModelConfig,
@@ -41,8 +36,7 @@ export class AnthropicProvider implements Provider {
   ) {
     // `${ANTHROPIC_API_KEY:-}` in a config gives "": that is no key, not an empty one.
     const apiKey = config.apiKey || process.env.ANTHROPIC_API_KEY || "not-needed";
-    this.secrets = [apiKey, ...Object.values(config.headers)];
-    this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
+    super({ apiKey, config });
     this.client = new Anthropic({
       apiKey,
       ...(config.baseURL ? { baseURL: config.baseURL } : {}),
@@ -57,18 +51,8 @@ export class AnthropicProvider implements Provider {
     });
   }
 
-  async init(): Promise<void> {
-    // Not probed at start, as for openai-compatible: no quota spent, and the gateway boots while the upstream is down.
-    this.isReady = true;
-  }
-
-  ready(): boolean {
-    return this.isReady;
-  }
-
-  async close(): Promise<void> {
-    this.isReady = false;
-    this.fetch.close();
+  protected get connection(): AnthropicModelConfig {
+    return this.config;
   }
 
   private body(call: ModelCall, stream: boolean): Record<string, unknown> {
@@ -90,19 +74,14 @@ export class AnthropicProvider implements Provider {
   }
 
   async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
-    const link = linkedAbort(options.signal);
+    const decoder = new MessagesStreamDecoder({ customTools: customTools(call) });
+    const open = (signal: AbortSignal) => this.client.messages.create(this.body(call, true) as never, { signal, headers: this.headers(call) }) as unknown as Promise<AsyncIterable<unknown>>;
     try {
-      const events = await this.client.messages.create(this.body(call, true) as never, { signal: link.controller.signal, headers: this.headers(call) });
-      const decoder = new MessagesStreamDecoder({ customTools: customTools(call) });
-      const idleMs = this.config.streamIdleTimeoutMs ?? this.config.timeoutMs;
-      for await (const event of withIdleTimeout(events as unknown as AsyncIterable<unknown>, { idleMs, onStall: (e) => link.controller.abort(e) })) {
-        yield* decoder.push(event);
-      }
+      for await (const event of this.events(open, options.signal)) yield* decoder.push(event);
       yield* decoder.end();
     } catch (err) {
-      throw this.mapError(link.controller.signal.aborted && !options.signal.aborted ? link.controller.signal.reason : err);
-    } finally {
-      link.dispose();
+      // events() maps the SDK's errors (a mapped one passes through); the decoder's own are mapped here.
+      throw this.mapError(err);
     }
   }
 
@@ -118,7 +97,7 @@ export class AnthropicProvider implements Provider {
     }
   }
 
-  private mapError(err: unknown): Error {
+  protected mapError(err: unknown): Error {
     if (err instanceof APIUserAbortError) return err;
     if (err instanceof APIConnectionTimeoutError) {
       return new ProviderError(`Upstream timed out after ${this.config.timeoutMs} ms`, 504, "upstream_timeout");

@@ -1,7 +1,7 @@
 /**
  * What the two upstreams reached through the official `openai` SDK share
  * (`openai-compatible` for chat completions, `openai-responses` for the Responses API):
- * the client over the project's node:http fetch, the lifecycle, idle-timed streams, and
+ * the client (over HttpUpstream's fetch, lifecycle and idle-timed streams) and
  * the mapping of the SDK's errors to `ProviderError`s (upstream-errors.ts, shared with the
  * anthropic provider).
  */
@@ -9,28 +9,22 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "
 import type { OpenAICompatibleModelConfig } from "../config/schema.js";
 import type { Logger } from "../util/log.js";
 import { sanitize } from "../util/sanitize.js";
-import { createNodeFetch } from "./node-fetch.js";
-import { linkedAbort, withIdleTimeout } from "./timing.js";
+import { HttpUpstream } from "./http-upstream.js";
 import { ProviderError } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
 
 /** The connection fields every SDK-backed model config has. */
 export type OpenAIUpstreamConfig = Omit<OpenAICompatibleModelConfig, "provider">;
 
-export abstract class OpenAIUpstream {
-  readonly capabilities = { constrain: false };
+export abstract class OpenAIUpstream extends HttpUpstream {
   protected readonly client: OpenAI;
-  protected readonly secrets: string[];
-  private readonly fetch: ReturnType<typeof createNodeFetch>;
-  private isReady = false;
 
   constructor(
     protected readonly config: OpenAIUpstreamConfig,
     options: { logger?: Logger | undefined } = {},
   ) {
     const apiKey = config.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed";
-    this.secrets = [apiKey, ...Object.values(config.headers)];
-    this.fetch = createNodeFetch({ maxBodyBytes: config.maxResponseBytes });
+    super({ apiKey, config });
     this.client = new OpenAI({
       apiKey,
       baseURL: config.baseURL,
@@ -44,36 +38,8 @@ export abstract class OpenAIUpstream {
     });
   }
 
-  async init(): Promise<void> {
-    // Remote upstreams are not probed at start: the gateway must boot while an
-    // upstream is briefly down, and a probe would spend the operator's quota.
-    this.isReady = true;
-  }
-
-  ready(): boolean {
-    return this.isReady;
-  }
-
-  async close(): Promise<void> {
-    this.isReady = false;
-    this.fetch.close();
-  }
-
-  /**
-   * Opens an SDK stream with a signal of its own and yields its events, cut off (504)
-   * when the upstream goes silent for `streamIdleTimeoutMs`. Errors come out mapped.
-   */
-  protected async *events(open: (signal: AbortSignal) => Promise<AsyncIterable<unknown>>, signal: AbortSignal): AsyncGenerator<unknown> {
-    const link = linkedAbort(signal);
-    try {
-      const source = await open(link.controller.signal);
-      const idleMs = this.config.streamIdleTimeoutMs ?? this.config.timeoutMs;
-      yield* withIdleTimeout(source, { idleMs, onStall: (e) => link.controller.abort(e) });
-    } catch (err) {
-      throw this.mapError(link.controller.signal.aborted && !signal.aborted ? link.controller.signal.reason : err);
-    } finally {
-      link.dispose();
-    }
+  protected get connection(): OpenAIUpstreamConfig {
+    return this.config;
   }
 
   protected mapError(err: unknown): Error {

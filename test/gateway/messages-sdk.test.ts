@@ -29,6 +29,7 @@ beforeAll(async () => {
       models: [
         upstreamModel(up, { name: "via-chat" }),
         { name: "via-anthropic", provider: "anthropic", model: "claude-upstream", baseURL: up.url, apiKey: "sk-ant-upstream-secret-123", maxRetries: 0, timeoutMs: 5_000 },
+        { name: "anthropic-idle", provider: "anthropic", model: "claude-upstream", baseURL: up.url, maxRetries: 0, timeoutMs: 5_000, streamIdleTimeoutMs: 300 },
       ],
       server: { apiKeys: ["sk-gateway-key"] },
     },
@@ -328,6 +329,21 @@ describe("errors in Anthropic's shape", () => {
     const text = await cut.text();
     expect(text).toContain("event: error");
     expect(text).not.toContain("message_stop");
+  });
+});
+
+describe("an Anthropic upstream that goes silent mid-stream", () => {
+  it("is cut off after streamIdleTimeoutMs: an error event saying so, never message_stop, and the upstream connection closed", async () => {
+    up.enqueue({ kind: "hang", chunks: ["Partial"] });
+    const started = Date.now();
+    const res = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-gateway-key" }, body: JSON.stringify({ model: "anthropic-idle", max_tokens: 5, stream: true, messages: [{ role: "user", content: "x" }] }) });
+    const text = await res.text();
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(text).toContain("event: error");
+    expect(text).toContain("Upstream stopped sending mid-stream: nothing for 300 ms");
+    expect(text).not.toContain("message_stop");
+    // The hung upstream response saw its client (the gateway) go away.
+    expect(await up.waitForClientClose(up.requests.length - 1, 2_000)).toBeGreaterThanOrEqual(0);
   });
 });
 
