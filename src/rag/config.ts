@@ -56,6 +56,20 @@ export const RagConfigSchema = z.strictObject({
   mode: z.enum(["vector", "fulltext", "hybrid"]).default("fulltext"),
   lexical: LexicalConfigSchema.default(LexicalConfigSchema.parse({})),
   /**
+   * The learned second stage (`src/rag/ranker.ts`): a model file written by
+   * `rag-index/ranker/train.ts`, relative to the checkout; null keeps the first-stage order
+   * (BM25F + prior). It re-orders the first stage's candidates in every mode's full-text arm.
+   */
+  ranker: z.string().min(1).nullable().default("rag-index/ranker/model.json"),
+  rerank: z
+    .strictObject({
+      /** Candidates by BM25F + prior the ranker re-orders. */
+      candidates: z.number().int().positive().max(1000).default(100),
+      /** And by BM25F alone (good matches the prior pushed down). */
+      withoutPrior: z.number().int().min(0).max(1000).default(50),
+    })
+    .default({ candidates: 100, withoutPrior: 50 }),
+  /**
    * A statement goes into the prompt only when it matches at least this share of the
    * task's IDF-weighted words (0–1); below it, nothing is added rather than noise.
    */
@@ -96,6 +110,7 @@ export function resolveRagPaths(config: RagConfig, root: string): RagConfig {
     ...config,
     indexUri: local(config.indexUri),
     dataDir: local(config.dataDir),
+    ranker: config.ranker === null ? null : local(config.ranker),
     // A hub id looks like a relative path; keep it unless that folder really exists here.
     embedder: { ...config.embedder, model: existsSync(path.join(modelDir, "config.json")) ? modelDir : model },
   };
