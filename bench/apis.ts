@@ -72,6 +72,30 @@ const APIS: ApiBench[] = [
       { name: "slopguard → Responses upstream, default profile", via: "gateway", model: "responses-default" },
     ],
   },
+  {
+    api: "messages",
+    path: "/v1/messages",
+    body: (model, stream) => ({ model, stream, max_tokens: 64, messages: [{ role: "user", content: PROMPT }] }),
+    complete: (text, stream) => (stream ? text.includes("event: message_stop") : text.includes(ANSWER.join(""))),
+    targets: [
+      { name: "direct", via: "direct", model: "upstream-model" },
+      { name: "slopguard → Messages upstream (native)", via: "gateway", model: "messages-core" },
+      { name: "slopguard → chat upstream (translated)", via: "gateway", model: "chat-core" },
+      { name: "slopguard → Messages upstream, default profile", via: "gateway", model: "messages-default" },
+    ],
+  },
+  {
+    api: "completions",
+    path: "/v1/completions",
+    body: (model, stream) => ({ model, stream, prompt: "# Path: app.py\nimport os\n", suffix: "\nprint(os.getcwd())\n", max_tokens: 16 }),
+    complete: (text, stream) => (stream ? text.includes("data: [DONE]") : text.includes(ANSWER.join(""))),
+    targets: [
+      { name: "direct", via: "direct", model: "upstream-model" },
+      { name: "slopguard → completions upstream (native)", via: "gateway", model: "completions-core" },
+      { name: "slopguard → chat upstream (FIM chat turn)", via: "gateway", model: "chat-core" },
+      { name: "slopguard → completions upstream, default profile", via: "gateway", model: "completions-default" },
+    ],
+  },
 ];
 
 // ---------- roles run in child processes ----------
@@ -89,9 +113,11 @@ async function runGateway(upstreamPort: number): Promise<void> {
   const { parseConfig } = await import("../src/config/load.js");
   const { buildGateway } = await import("../src/server/bootstrap.js");
   const { listen } = await import("../src/server/http.js");
-  const model = (name: string, provider: string, profile: string) => ({
-    name, provider, profile, model: "upstream-model", baseURL: `http://127.0.0.1:${upstreamPort}/v1`, apiKey: "sk-bench", maxRetries: 0,
+  const model = (name: string, provider: string, profile: string, extra: Record<string, unknown> = {}) => ({
+    name, provider, profile, model: "upstream-model", baseURL: `http://127.0.0.1:${upstreamPort}/v1`, apiKey: "sk-bench", maxRetries: 0, ...extra,
   });
+  // The Anthropic SDK appends /v1/messages itself.
+  const anthropic = { baseURL: `http://127.0.0.1:${upstreamPort}` };
   const config = parseConfig({
     server: { port: 0, logLevel: "info" },
     models: [
@@ -99,6 +125,10 @@ async function runGateway(upstreamPort: number): Promise<void> {
       model("chat-default", "openai-compatible", "default"),
       model("responses-core", "openai-responses", "core"),
       model("responses-default", "openai-responses", "default"),
+      model("messages-core", "anthropic", "core", anthropic),
+      model("messages-default", "anthropic", "default", anthropic),
+      model("completions-core", "openai-compatible", "core", { completions: "completions" }),
+      model("completions-default", "openai-compatible", "default", { completions: "completions" }),
     ],
     packages: { mode: "offline" },
     rag: { enabled: false },

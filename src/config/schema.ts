@@ -10,6 +10,14 @@ import { RagConfigSchema } from "../rag/config.js";
 import { MitigationConfigSchema } from "../mitigation/config.js";
 import { StateConfigSchema } from "../state/config.js";
 
+/** Circuit breaker of a model (src/providers/breaker.ts). */
+export const BreakerConfigSchema = z.strictObject({
+  /** Consecutive failed attempts (connection errors, 5xx, timeouts, malformed answers) that open it; 0 = never. */
+  failures: z.number().int().min(0).default(5),
+  /** How long an open circuit skips the model before one request probes it. */
+  cooldownMs: z.number().int().positive().default(30_000),
+});
+
 /** Request defaults a model applies when the client leaves the field out. */
 export const ModelDefaultsSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
@@ -44,6 +52,34 @@ const ModelBase = {
    * their arguments are. Any other tool has its string arguments read as text.
    */
   tools: ToolSpecsSchema.optional(),
+  /**
+   * Other configured models tried in order when this one fails before the first part of its answer
+   * (upstream error, timeout, open circuit); never after a 429 or another 4xx, which go to the client.
+   */
+  fallbacks: z.array(z.string().min(1)).max(8).default([]),
+  breaker: BreakerConfigSchema.default({ failures: 5, cooldownMs: 30_000 }),
+  /** Longest a streamed answer may run from the request to its last part; past it the stream ends with an error event. */
+  streamDeadlineMs: z.number().int().positive().default(30 * 60_000),
+};
+
+/** Deadlines and retries of an upstream reached over HTTP (src/providers/resilience.ts). */
+const UpstreamTiming = {
+  /**
+   * The whole answer (JSON) or its first part (stream) must come within this, retries and
+   * fallbacks included; past it: 504.
+   */
+  timeoutMs: z.number().int().positive().default(120_000),
+  /** One attempt's share of timeoutMs: an attempt over it is retried, or the next fallback tried, while timeoutMs lasts. */
+  attemptTimeoutMs: z.number().int().positive().optional(),
+  /** Longest silence between stream events before the upstream is cut off (504); defaults to timeoutMs. */
+  streamIdleTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Retries after a connection error, a 5xx or an attempt's timeout, before the first part only and
+   * within timeoutMs; a 429 or another 4xx is never retried. The SDKs' own retries are off.
+   */
+  maxRetries: z.number().int().min(0).max(5).default(1),
+  /** Backoff of the first retry: a random wait up to this, doubling per retry (full jitter, at most 8 s). */
+  retryBackoffMs: z.number().int().min(0).default(250),
 };
 
 export const OpenAICompatibleModelSchema = z.strictObject({
@@ -53,14 +89,35 @@ export const OpenAICompatibleModelSchema = z.strictObject({
   model: z.string().min(1),
   baseURL: z.string().url(),
   apiKey: z.string().optional(),
-  /** Wait for the upstream's response headers (JSON answers: the whole answer). */
-  timeoutMs: z.number().int().positive().default(120_000),
-  /** Longest silence between stream chunks before the upstream is cut off (504); defaults to timeoutMs. */
-  streamIdleTimeoutMs: z.number().int().positive().optional(),
-  maxRetries: z.number().int().min(0).max(5).default(1),
+  ...UpstreamTiming,
   headers: z.record(z.string(), z.string()).default({}),
   /** Largest upstream answer, JSON or streamed; a bigger one is cut off with 502 instead of growing memory. */
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /**
+   * How `/v1/completions` requests reach the upstream: `chat` as a chat turn (every
+   * OpenAI-compatible server has chat), `completions` through its own `/v1/completions`
+   * (vLLM, llama.cpp's server, Ollama; with `suffix` where the server does fill-in-the-middle).
+   */
+  completions: z.enum(["chat", "completions"]).default("chat"),
+});
+
+/** An upstream speaking Anthropic's Messages API, through `@anthropic-ai/sdk`. */
+export const AnthropicModelSchema = z.strictObject({
+  ...ModelBase,
+  provider: z.literal("anthropic"),
+  /** The upstream's own model id (e.g. `claude-sonnet-4-5`). */
+  model: z.string().min(1),
+  /** Without `/v1` (the SDK appends `/v1/messages`); default: the SDK's own (ANTHROPIC_BASE_URL, then Anthropic's API). */
+  baseURL: z.string().url().optional(),
+  /** Default: ANTHROPIC_API_KEY. */
+  apiKey: z.string().optional(),
+  ...UpstreamTiming,
+  // Long non-streaming answers of large max_tokens take minutes on Anthropic's API.
+  timeoutMs: z.number().int().positive().default(600_000),
+  headers: z.record(z.string(), z.string()).default({}),
+  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** `max_tokens` for calls that set none (the API requires it; other APIs' clients may leave it out). */
+  maxTokens: z.number().int().positive().default(4096),
 });
 
 /** An upstream speaking OpenAI's Responses API; the same connection settings as `openai-compatible`. */
@@ -82,13 +139,16 @@ export const LocalModelSchema = z.strictObject({
   /** Jinja chat template overriding the one embedded in the GGUF. */
   chatTemplate: z.string().optional(),
   adapters: z.array(LoraAdapterSchema).default([]),
+  /** The whole answer (JSON) or its first part (stream), queueing included, must come within this; none by default. */
+  timeoutMs: z.number().int().positive().optional(),
 });
 
-export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema]);
+export const ModelConfigSchema = z.discriminatedUnion("provider", [OpenAICompatibleModelSchema, OpenAIResponsesModelSchema, LocalModelSchema, AnthropicModelSchema]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LocalModelConfig = z.infer<typeof LocalModelSchema>;
 export type OpenAICompatibleModelConfig = z.infer<typeof OpenAICompatibleModelSchema>;
 export type OpenAIResponsesModelConfig = z.infer<typeof OpenAIResponsesModelSchema>;
+export type AnthropicModelConfig = z.infer<typeof AnthropicModelSchema>;
 
 /** Who may read `/metrics`: open by default (like /healthz); a token, or a listener of its own, closes it. */
 export const MetricsServerSchema = z.strictObject({
@@ -113,12 +173,23 @@ export const ServerConfigSchema = z.strictObject({
   metrics: MetricsServerSchema.default({ bearerTokens: [] }),
 });
 
-export const ConfigSchema = z.strictObject({
-  server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
-  models: z.array(ModelConfigSchema).min(1),
-  packages: PackagesConfigSchema.default(PackagesConfigSchema.parse({})),
-  rag: RagConfigSchema.default(RagConfigSchema.parse({})),
-  mitigation: MitigationConfigSchema.default(MitigationConfigSchema.parse({})),
-  state: StateConfigSchema.default(StateConfigSchema.parse({})),
-});
+export const ConfigSchema = z
+  .strictObject({
+    server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
+    models: z.array(ModelConfigSchema).min(1),
+    packages: PackagesConfigSchema.default(PackagesConfigSchema.parse({})),
+    rag: RagConfigSchema.default(RagConfigSchema.parse({})),
+    mitigation: MitigationConfigSchema.default(MitigationConfigSchema.parse({})),
+    state: StateConfigSchema.default(StateConfigSchema.parse({})),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set(config.models.map((m) => m.name));
+    config.models.forEach((m, i) =>
+      m.fallbacks.forEach((f, j) => {
+        if (f === m.name || !names.has(f)) {
+          ctx.addIssue({ code: "custom", path: ["models", i, "fallbacks", j], message: f === m.name ? "a model cannot be its own fallback" : `no model named '${f}' is configured` });
+        }
+      }),
+    );
+  });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -85,9 +85,24 @@ export interface ToolDefinition {
 
 export type ToolChoice = "auto" | "none" | "required" | { name: string };
 
-/** Options of the `constrain` mitigation for providers that own the decoding loop. */
+/**
+ * What the `constrain` mitigation asks of a provider that owns the decoding loop: plain,
+ * serialisable data. The provider resolves the name lists from its package snapshot (once
+ * per model and list choice) and returns what it did in the answer's `metadata.constrain`.
+ */
 export interface ConstrainRequest {
+  /** Which names are real: the whole snapshot or its popular part, per ecosystem. */
+  names: { pypi: "all" | { top: number }; npm: "all" | { minDownloads: number } };
+  /** Private names that always pass: exact, or a prefix with one trailing `*`. */
+  allowlist: { pypi: string[]; npm: string[] };
+  /** Where names are held: install commands, imports, package-list answers, manifest lines. */
+  contexts: { install: boolean; import: boolean; list: boolean; manifest: boolean };
+  /** `conda install` names: held to PyPI's, or left open. */
+  conda: "pypi" | "open";
+  /** The request's ecosystem when known: decides `import x` in code of unknown language, and list answers. */
   ecosystem?: "pypi" | "npm";
+  /** The prompt asks for a bare list of packages: the whole answer is one. */
+  list: boolean;
 }
 
 /** One call to a model, as every provider receives it. */
@@ -100,7 +115,12 @@ export interface ModelCall {
    * the text after the cursor. `prompt` then holds the same request as one user turn, for
    * upstreams that only chat.
    */
-  completion?: { prompt: string; suffix?: string };
+  completion?: {
+    prompt: string;
+    suffix?: string;
+    /** The file's language, when the request shows it ("python", "javascript"): verify reads the answer as code of it. */
+    language?: string;
+  };
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
@@ -112,7 +132,12 @@ export interface ModelCall {
   /** Set by the constrain mitigation; a provider that cannot constrain refuses the call. */
   constrain?: ConstrainRequest;
   /** Request fields the core does not model, passed on only to an upstream of the same API. */
-  native?: { api: WireApi; extra: Record<string, unknown> };
+  native?: {
+    api: WireApi;
+    extra: Record<string, unknown>;
+    /** Request headers that belong to the API (Anthropic's `anthropic-beta`), for an upstream of the same API. */
+    headers?: Record<string, string>;
+  };
 }
 
 export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" | "error" | "other";
@@ -140,6 +165,11 @@ export interface Generation {
   response: ResponseInfo;
   /** The upstream's own body, when its API is known: an inbound codec of the same API keeps its unknown fields. */
   native?: Native;
+  /**
+   * What the provider did beyond the answer, keyed by feature (the AI SDK's providerMetadata):
+   * `constrain` holds the constrained-decoding report. Mitigations read it; codecs do not send it.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** A streamed answer, part by part. Every start has its end, and `finish` comes last. */
@@ -154,4 +184,4 @@ export type StreamPart =
   | { type: "tool-call-start"; id: string; name: string; kind: ToolKind }
   | { type: "tool-call-delta"; id: string; delta: string }
   | { type: "tool-call-end"; id: string }
-  | { type: "finish"; finishReason: FinishReason; usage?: Usage };
+  | { type: "finish"; finishReason: FinishReason; usage?: Usage; metadata?: Record<string, unknown> };

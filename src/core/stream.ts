@@ -44,6 +44,7 @@ export class GenerationBuilder {
   private readonly open = new Map<string, AnswerPart>();
   private finishReason: FinishReason | undefined;
   private usage: Usage | undefined;
+  private metadata: Record<string, unknown> | undefined;
   private info: ResponseInfo = {};
 
   push(part: StreamPart): void {
@@ -87,6 +88,7 @@ export class GenerationBuilder {
       case "finish":
         this.finishReason = part.finishReason;
         if (part.usage) this.usage = part.usage;
+        if (part.metadata) this.metadata = part.metadata;
         return;
     }
   }
@@ -107,6 +109,7 @@ export class GenerationBuilder {
       finishReason: this.finishReason ?? "other",
       ...(this.usage ? { usage: this.usage } : {}),
       response: this.info,
+      ...(this.metadata ? { metadata: this.metadata } : {}),
     };
   }
 }
@@ -144,5 +147,5 @@ export function* replayGeneration(g: Generation): Generator<StreamPart> {
       yield { type: "tool-call-end", id };
     }
   }
-  yield { type: "finish", finishReason: g.finishReason, ...(g.usage ? { usage: g.usage } : {}) };
+  yield { type: "finish", finishReason: g.finishReason, ...(g.usage ? { usage: g.usage } : {}), ...(g.metadata ? { metadata: g.metadata } : {}) };
 }

@@ -90,6 +90,30 @@ export const metrics = {
     labelNames: ["model", "code"] as const,
     registers: [registry],
   })),
+  upstreamRetries: bounded(new Counter({
+    name: "slopguard_upstream_retries_total",
+    help: "Attempts retried after a connection error, 5xx or an attempt's timeout, by the model retried and the error code",
+    labelNames: ["model", "code"] as const,
+    registers: [registry],
+  })),
+  upstreamFallbacks: bounded(new Counter({
+    name: "slopguard_upstream_fallbacks_total",
+    help: "Requests that moved on from a failing model to its next fallback, by requested model and fallback",
+    labelNames: ["model", "fallback"] as const,
+    registers: [registry],
+  })),
+  circuitState: bounded(new Gauge({
+    name: "slopguard_circuit_breaker_state",
+    help: "Circuit breaker of each model: 0 closed, 1 half-open (one probe in flight), 2 open (skipped)",
+    labelNames: ["model"] as const,
+    registers: [registry],
+  })),
+  circuitOpens: bounded(new Counter({
+    name: "slopguard_circuit_breaker_opens_total",
+    help: "Times a model's circuit opened (consecutive failures, or a failed half-open probe)",
+    labelNames: ["model"] as const,
+    registers: [registry],
+  })),
 };
 
 export type Metrics = typeof metrics;

@@ -38,6 +38,7 @@ const IDENT = /^[a-z][a-z0-9_]{0,63}$/;
 const RULES: Record<string, (value: string) => boolean> = {
   // "" is the label of requests that name no model (health checks, /v1/models).
   model: (v) => v === "" || models.has(v),
+  fallback: (v) => models.has(v),
   route: (v) => routes.has(v),
   status: (v) => /^[1-5]\d\d$/.test(v),
   stream: (v) => v === "true" || v === "false",

@@ -4,8 +4,9 @@
  * whatever a profile lists; listing it in a profile only changes its options.
  */
 import { z } from "zod";
+import { ConstrainOptionsSchema } from "./constrain/config.js";
 
-export const MODULE_NAMES = ["verify", "temperature-clamp", "rag", "adapter", "self-refine"] as const;
+export const MODULE_NAMES = ["verify", "temperature-clamp", "rag", "adapter", "self-refine", "constrain"] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 export const VerifyPolicySchema = z.enum(["annotate", "block", "repair"]);
@@ -125,6 +126,7 @@ const ProfileEntrySchema = z.union([
     z.strictObject({ module: z.literal("rag"), ...overrides(RagOptionsSchema) }),
     z.strictObject({ module: z.literal("temperature-clamp"), ...overrides(TemperatureClampOptionsSchema) }),
     z.strictObject({ module: z.literal("adapter"), ...AdapterOptionsSchema.shape }),
+    z.strictObject({ module: z.literal("constrain"), ...overrides(ConstrainOptionsSchema) }),
   ]),
 ]);
 export type ProfileEntry = z.infer<typeof ProfileEntrySchema>;
@@ -136,8 +138,13 @@ export const DEFAULT_PROFILES: Record<string, ProfileEntry[]> = {
   rag: [{ module: "rag" }],
   "self-refine": [{ module: "self-refine" }],
   finetuned: [{ module: "adapter" }],
-  /** The paper's Table 4 ensemble: RAG + fine-tuned model + self-refinement (+ verify). */
-  ensemble: [{ module: "rag" }, { module: "adapter" }, { module: "self-refine" }],
+  /**
+   * The paper's Table 4 ensemble: RAG + fine-tuned model + self-refinement (+ verify), and constrained decoding on
+   * local models. `constrain` comes before self-refine: every regeneration copies the call and is constrained too.
+   */
+  ensemble: [{ module: "rag" }, { module: "adapter" }, { module: "constrain", remote: "skip" }, { module: "self-refine" }],
+  /** Package names held to the name lists while a local model decodes (issue 15). */
+  constrained: [{ module: "constrain" }],
   strict: [{ module: "verify", policy: "block" }],
   repair: [{ module: "verify", policy: "repair" }],
   safe: [{ module: "temperature-clamp" }, { module: "verify", policy: "repair" }],
@@ -148,6 +155,7 @@ export const MitigationConfigSchema = z.strictObject({
   selfRefine: SelfRefineOptionsSchema.default(SelfRefineOptionsSchema.parse({})),
   rag: RagOptionsSchema.default(RagOptionsSchema.parse({})),
   temperatureClamp: TemperatureClampOptionsSchema.default(TemperatureClampOptionsSchema.parse({})),
+  constrain: ConstrainOptionsSchema.default(ConstrainOptionsSchema.parse({})),
   templates: TemplatesSchema,
   /** Merged over DEFAULT_PROFILES: a profile named here replaces the built-in of that name. */
   profiles: z.record(ProfileNameSchema, z.array(ProfileEntrySchema)).default({}),

@@ -26,6 +26,7 @@ import { createSelfRefine } from "./self-refine.js";
 import { createRag } from "./rag.js";
 import { adapterFor, createAdapter } from "./adapter.js";
 import { createTemperatureClamp } from "./temperature-clamp.js";
+import { canConstrain, ConstrainOptionsSchema, ConstrainUnsupportedError, createConstrain, createConstrainSkipped, skipReason, unsupportedMessage } from "./constrain/index.js";
 
 export { wrapModel } from "./compose.js";
 export type { SlopguardReport } from "./report.js";
@@ -66,9 +67,28 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
   const metrics = createMitigationMetrics(deps.registry);
   for (const model of deps.models ?? []) validateModel(model, profiles);
 
-  const build = (model: ModelConfig, profile: string): Mitigation[] => {
+  // --- constrain (issue 15): options per entry; a model that cannot constrain errors, falls back or skips ---
+  const constrainOptions = (entry: ProfileEntry) => ConstrainOptionsSchema.parse({ ...config.constrain, ...omitModule(entry) });
+
+  /** A profile with `constrain` on a model that cannot constrain: throws (`error`), or the fallback's list (`fallback`). */
+  const withoutConstrain = (model: ModelConfig, profile: string, entries: ProfileEntry[], fallbackFrom?: string): Mitigation[] | undefined => {
+    const entry = entries.find((e) => e.module === "constrain");
+    if (!entry || canConstrain(model)) return undefined;
+    const opts = constrainOptions(entry);
+    if (opts.remote === "error" || (opts.remote === "fallback" && fallbackFrom)) {
+      throw new ConstrainUnsupportedError(unsupportedMessage({ model: model.name, provider: model.provider, profile: fallbackFrom ?? profile }));
+    }
+    if (opts.remote !== "fallback") return undefined;
+    // Right inside verify, so its one record comes first, whatever the fallback repeats inside.
+    const [verify, ...rest] = build(model, opts.fallbackProfile, profile);
+    return [verify!, createConstrainSkipped({ reason: skipReason(model), fallback: opts.fallbackProfile }), ...rest];
+  };
+
+  const build = (model: ModelConfig, profile: string, fallbackFrom?: string): Mitigation[] => {
     const entries = profiles.get(profile);
     if (!entries) throw new ProfileError(`unknown mitigation profile '${profile}'; known: ${known()}`, "profile");
+    const fallback = withoutConstrain(model, profile, entries, fallbackFrom);
+    if (fallback) return fallback;
     const templates = resolveTemplates(config.templates, model.templates);
     const verifyEntry = entries.find((e) => e.module === "verify");
     const verifyOptions = VerifyOptionsSchema.parse({ ...config.verify, ...omitModule(verifyEntry) });
@@ -87,6 +107,9 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
         case "adapter":
           list.push(createAdapter(opts as { name?: string }));
           break;
+        case "constrain":
+          list.push(canConstrain(model) ? createConstrain({ options: constrainOptions(entry) }) : createConstrainSkipped({ reason: skipReason(model) }));
+          break;
         case "self-refine":
           list.push(createSelfRefine({
             checker: deps.checker,
@@ -102,6 +125,9 @@ export function createMitigationPipeline(deps: MitigationPipelineDeps): Mitigati
     }
     return list;
   };
+
+  // A model's own profile must be one it can run: a remote model cannot default to constrained decoding that errors.
+  for (const model of deps.models ?? []) build(model, model.profile);
 
   return {
     metrics,

@@ -165,7 +165,9 @@ export function regenerationCall(templates: Templates, call: ModelCall, answer: 
       { role: "assistant", content: [{ type: "text", text: textOf(answer.content) }] },
       { role: "user", content: [{ type: "text", text: instruction }] },
     ];
-    return { ...call, prompt };
+    // A text completion is asked again as the chat it also is: its own text alone would get the same answer.
+    const { completion: _text, ...asChat } = call;
+    return { ...asChat, prompt };
   }
   const results: ToolResultPart[] = calls.map((c) => {
     const mine = inCalls.filter((p) => p.location!.toolCallId === c.id);

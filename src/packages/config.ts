@@ -69,6 +69,11 @@ export const PackagesConfigSchema = z.strictObject({
     .default({ pypi: [], npm: [], conda: [] }),
   /** Live registry lookups one check may start; names past it get `unknown` (via `limit`) and the report `incomplete`. */
   maxLookups: z.number().int().min(0).default(64),
+  /**
+   * Live registry lookups one API key (or client address, without keys) may start per minute, across
+   * its requests and replicas (through `state`); names past it get `unknown` (via `limit`). 0 = no cap.
+   */
+  maxLookupsPerKey: z.number().int().min(0).default(600),
   /** Distinct packages one check judges; the rest get `unknown` (via `limit`): bounds CPU and watchlist writes per answer. */
   maxPackages: z.number().int().positive().default(1000),
   /** LMDB folder of the hallucination watchlist; relative to the working directory. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { z } from "zod";
 import type { LookupCache } from "../state/types.js";
+import { currentLookupBudget } from "./lookup-budget.js";
 import type { PackagesConfig } from "./config.js";
 import { isValidName, normalizePypi } from "./names.js";
 import type { RegistryUrls } from "./registry-urls.js";
@@ -73,6 +74,13 @@ export class RegistryClient {
     if (budget) {
       if (budget.left <= 0) return { status: "unknown", via: "limit", error: "lookup limit of this check reached" };
       budget.left--;
+    }
+    const perKey = currentLookupBudget();
+    if (perKey) {
+      if (!(await perKey.take())) return { status: "unknown", via: "limit", error: "lookup limit of this API key reached" };
+      // The budget may have waited on shared state: join a lookup of the same name started meanwhile.
+      const started = this.inflight.get(key);
+      if (started) return started;
     }
     const p = this.limit(() => this.fetchAndCache(ecosystem, name, key, signal)).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);

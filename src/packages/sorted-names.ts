@@ -67,6 +67,11 @@ export class SortedNames {
     return this.ends[i]! - this.starts[i]!;
   }
 
+  /** The backing buffer and offsets, read-only, for scanners that walk many names (constrained decoding). */
+  view(): { buf: Buffer; starts: Uint32Array; ends: Uint32Array } {
+    return { buf: this.buf, starts: this.starts, ends: this.ends };
+  }
+
   /** Raw bytes of name i (no copy). */
   bytes(i: number): Buffer {
     return this.buf.subarray(this.starts[i], this.ends[i]);

@@ -5,6 +5,7 @@
  */
 import type { Config, ModelConfig } from "../config/schema.js";
 import type { Logger } from "../util/log.js";
+import { AnthropicProvider } from "./anthropic.js";
 import { OpenAICompatibleProvider } from "./openai-compatible.js";
 import { OpenAIResponsesProvider } from "./openai-responses.js";
 import type { Provider } from "./types.js";
@@ -23,6 +24,7 @@ export async function buildProviders(config: Config, options: { logger?: Logger 
 async function buildProvider(model: ModelConfig, options: { logger?: Logger }): Promise<Provider> {
   if (model.provider === "openai-compatible") return new OpenAICompatibleProvider(model, options);
   if (model.provider === "openai-responses") return new OpenAIResponsesProvider(model, options);
+  if (model.provider === "anthropic") return new AnthropicProvider(model, options);
   const { LocalProvider } = await import("./local/index.js");
   return new LocalProvider(model, options);
 }

@@ -53,8 +53,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike & { c
         let size = 0;
         res.on("data", (d: Buffer) => {
           size += d.length;
-          if (options.maxBodyBytes !== undefined && size > options.maxBodyBytes) res.destroy(tooLarge(options.maxBodyBytes));
-          else parts.push(d);
+          if (options.maxBodyBytes === undefined || size <= options.maxBodyBytes) return void parts.push(d);
+          // Settle first: destroying the socket also fails the request, which must not read as a connection error (retried).
+          reject(tooLarge(options.maxBodyBytes));
+          res.destroy();
         });
         res.on("end", () => resolve(new BufferedResponse(Buffer.concat(parts), status, resHeaders, url.href) as unknown as Response));
         res.on("error", reject);

@@ -34,8 +34,9 @@ export abstract class OpenAIUpstream {
     this.client = new OpenAI({
       apiKey,
       baseURL: config.baseURL,
+      // The headers' wait; the whole answer's deadline and every retry are resilience.ts's (one place, one deadline).
       timeout: config.timeoutMs,
-      maxRetries: config.maxRetries,
+      maxRetries: 0,
       defaultHeaders: config.headers,
       fetch: this.fetch,
       // The SDK's own messages (an unparsable SSE event, raw) go through the gateway's redacting logger, never the console.

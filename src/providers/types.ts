@@ -24,6 +24,8 @@ export interface Provider {
   generate(call: ModelCall, options: CallOptions): Promise<Generation>;
   /** Parts in order; every start has its end and `finish` comes last. A failure mid-stream throws. */
   stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart>;
+  /** The prompt's exact size in tokens, where the backend can tell (`/v1/messages/count_tokens`); absent: the route estimates. */
+  countTokens?(call: ModelCall, options: CallOptions): Promise<number>;
   /** Loads weights or checks reachability; `/readyz` reports the result. */
   init(): Promise<void>;
   ready(): boolean;

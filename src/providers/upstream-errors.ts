@@ -20,16 +20,22 @@ export function fromHttpFailure(f: HttpFailure, secrets: readonly string[]): Pro
   const msg = sanitize(f.message, [...secrets]);
   const status = f.status;
   if (status === undefined) return new ProviderError(`Upstream connection failed: ${msg}`, 502, "upstream_unreachable");
-  if (status === 429) {
-    const retry = Number(f.retryAfter ?? NaN);
-    return new ProviderError(`Upstream rate limited: ${msg}`, 429, "upstream_rate_limited", Number.isFinite(retry) ? retry : undefined);
-  }
+  if (status === 429) return new ProviderError(`Upstream rate limited: ${msg}`, 429, "upstream_rate_limited", retryAfterSeconds(f.retryAfter));
   // Upstream 401/403 are the gateway's configuration problem, not the client's.
   if (status === 401 || status === 403) return new ProviderError(`Upstream rejected the gateway's credentials (${status})`, 502, "upstream_auth");
   // Anthropic's 529: the upstream is overloaded; the client may retry later, as with any 503.
   if (status === 529) return new ProviderError(`Upstream overloaded: ${msg}`, 503, "upstream_overloaded");
   if (status >= 400 && status < 500) return new ProviderError(`Upstream rejected the request: ${msg}`, status, "upstream_bad_request");
   return new ProviderError(`Upstream error ${status}: ${msg}`, 502, "upstream_error");
+}
+
+/** `Retry-After` as whole seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined;
 }
 
 /** Failures that are not an HTTP status: malformed payloads, aborts, anything else. */

@@ -12,14 +12,18 @@ import type { PackageChecker } from "../packages/types.js";
 import type { Retriever } from "../rag/types.js";
 import { bearerAuth } from "./auth.js";
 import { createGatewayService, type MitigationsFor, type ProfilePipeline } from "./service.js";
-import { errorHandler, notFoundHandler } from "./errors.js";
+import { errorHandler, notFoundHandler, useErrorShape } from "./errors.js";
+import { messagesErrorBody } from "../codecs/messages/index.js";
 import { requestContext } from "./request-context.js";
 import { chatCompletions } from "./routes/chat.js";
 import { responses } from "./routes/responses.js";
+import { countTokens, messages } from "./routes/messages.js";
+import { completions } from "./routes/completions.js";
 import { opsRouter, type ReadinessCheck } from "./routes/health.js";
 import { modelsRouter } from "./routes/models.js";
 import { packagesRouter } from "./routes/packages.js";
-import { rateLimit } from "./rate-limit.js";
+import { lookupBudget, rateLimit } from "./rate-limit.js";
+import { MemoryRateLimiter } from "../state/index.js";
 import { rejectDeepBodies } from "./body.js";
 import { configSecrets } from "./secrets.js";
 import { allowModels } from "../metrics/index.js";
@@ -57,6 +61,8 @@ export function createApp(services: GatewayServices): Express {
   app.disable("etag");
   app.set("trust proxy", false);
   app.use(requestContext(logger, { shutdown: services.shutdown }));
+  // Anthropic's clients read Anthropic's error shape, from auth and the body parser on.
+  app.use("/v1/messages", useErrorShape(messagesErrorBody));
   const metricsHere = config.server.metrics.port === undefined;
   app.use(opsRouter({ providers: services.providers, checks: services.readiness ?? [], isDraining: services.isDraining ?? (() => false), metrics: metricsHere ? config.server.metrics : false }));
   // The key is checked before the body is read: an unauthenticated client gets 401, not a parsed megabyte.
@@ -65,6 +71,8 @@ export function createApp(services: GatewayServices): Express {
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
   app.use(rejectDeepBodies());
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
+  // Last before the routes: everything a route starts (checks in mitigations, MCP tools) runs in the key's budget.
+  app.use(lookupBudget({ limiter: services.state?.rateLimiter ?? new MemoryRateLimiter(), perMinute: config.packages.maxLookupsPerKey }));
   app.use(modelsRouter(config));
   const service = createGatewayService({
     config,
@@ -74,6 +82,9 @@ export function createApp(services: GatewayServices): Express {
   });
   app.post("/v1/chat/completions", chatCompletions(service));
   app.post("/v1/responses", responses(service));
+  app.post("/v1/messages", messages(service));
+  app.post("/v1/messages/count_tokens", countTokens(service));
+  app.post("/v1/completions", completions(service));
   if (services.packageChecker) app.use(packagesRouter(services.packageChecker));
   for (const r of services.routers ?? []) app.use(r);
   app.use(notFoundHandler);

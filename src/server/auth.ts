@@ -14,13 +14,15 @@ export function bearerAuth(apiKeys: readonly string[]): RequestHandler {
     if (digests.length === 0) return next();
     const header = req.headers.authorization ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = digest(match?.[1]?.trim() ?? "");
+    // Anthropic's clients (SDKs, Claude Code) send the key as `x-api-key`.
+    const apiKey = req.get("x-api-key")?.trim();
+    const given = digest(match?.[1]?.trim() ?? apiKey ?? "");
     // Compare against every key so the time does not depend on which one matched.
     let ok = false;
     for (const d of digests) ok = timingSafeEqual(d, given) || ok;
     if (ok) return next();
     next(
-      new ApiError(401, match ? "Incorrect API key provided." : "You didn't provide an API key. Use an 'Authorization: Bearer <key>' header.", {
+      new ApiError(401, match || apiKey ? "Incorrect API key provided." : "You didn't provide an API key. Use an 'Authorization: Bearer <key>' or 'x-api-key: <key>' header.", {
         code: "invalid_api_key",
       }),
     );

@@ -103,6 +103,20 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(500, "The gateway had an internal error while processing your request.", { code: "internal_error" });
 }
 
+/**
+ * How one API writes an error body. OpenAI's shape is the default; a route of another
+ * API (Anthropic's Messages: `{type: "error", error: {type, message}}`) installs its own
+ * with `useErrorShape` before the body parser and auth, so their errors take it too.
+ */
+export type ErrorShape = (err: ApiError) => unknown;
+
+export function useErrorShape(shape: ErrorShape): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.errorShape = shape;
+    next();
+  };
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const logger = res.locals.logger as Logger | undefined;
   const signal = res.locals.signal as AbortSignal | undefined;
@@ -120,8 +134,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  for (const [k, v] of Object.entries(apiError.options.headers ?? {})) res.setHeader(k, v);
-  res.status(apiError.status).json(apiError.body());
+  // What the gateway tried before failing (x-slopguard-attempts), when the request reached a model.
+  const run = res.locals.run as { headers(): Record<string, string> } | undefined;
+  for (const [k, v] of Object.entries({ ...run?.headers(), ...apiError.options.headers })) res.setHeader(k, v);
+  const shape = res.locals.errorShape as ErrorShape | undefined;
+  res.status(apiError.status).json(shape ? shape(apiError) : apiError.body());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

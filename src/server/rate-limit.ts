@@ -11,6 +11,7 @@
  * by one answer; the next request then waits, as with OpenAI's own limits.
  */
 import type { RequestHandler, Response } from "express";
+import { runWithLookupBudget } from "../packages/lookup-budget.js";
 import type { RateLimitsConfig } from "../state/config.js";
 import { rateLimitSubject } from "../state/subject.js";
 import type { RateLimitDecision, RateLimiter } from "../state/types.js";
@@ -47,6 +48,19 @@ export function rateLimit({ limiter, limits }: RateLimitOptions): RequestHandler
       if (!requests.allowed) throw refusal("requests", rpm, requests);
     }
     next();
+  };
+}
+
+/**
+ * Runs each request inside its key's budget of live registry lookups per minute
+ * (`packages.maxLookupsPerKey`, src/packages/lookup-budget.ts), counted by the same limiter
+ * as the request limits, so replicas sharing Redis share the budget.
+ */
+export function lookupBudget({ limiter, perMinute }: { limiter: RateLimiter; perMinute: number }): RequestHandler {
+  if (perMinute === 0) return (_req, _res, next) => next();
+  return (req, _res, next) => {
+    const key = `${subjectOf(req.headers.authorization, req.socket.remoteAddress)}:lookups`;
+    runWithLookupBudget({ take: async () => (await limiter.consume(key, 1, perMinute)).allowed }, next);
   };
 }
 

@@ -97,5 +97,7 @@ export function requestContext(logger: Logger, options: RequestContextOptions = 
 function endStreamWithError(res: Response, error: ApiError): void {
   if (!res.headersSent || res.writableEnded || !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream")) return;
   res.on("error", () => undefined);
-  res.end(`data: ${JSON.stringify(error.body())}\n\n`);
+  // The stream's own API writes its error event (pipeSse leaves the writer here); chat's frame otherwise.
+  const frame = res.locals.sseError as ((err: ApiError) => string) | undefined;
+  res.end(frame ? frame(error) : `data: ${JSON.stringify(error.body())}\n\n`);
 }

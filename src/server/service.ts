@@ -1,7 +1,8 @@
 /**
  * Runs one request through the gateway, whatever API it came in on: resolves the
  * public model and the mitigation profile, applies the model's defaults to the call,
- * wraps the provider with the profile's mitigations (compose.ts), times the provider
+ * calls the model through its deadlines, retries, fallbacks and circuit breaker
+ * (src/providers/resilience.ts), wraps that with the profile's mitigations (compose.ts), times the provider
  * so that the gateway's own overhead can be measured, and builds the slopguard report
  * from the records the mitigations returned. Routes stay thin adapters around this
  * and a codec (src/codecs/).
@@ -12,8 +13,8 @@ import type { Mitigation, MitigationContext, MitigationRecord } from "../mitigat
 import { wrapModel } from "../mitigation/compose.js";
 import { buildReport, reportHeaders, type SlopguardReport } from "../mitigation/report.js";
 import type { ProviderRegistry } from "../providers/index.js";
-import { ProviderError, type Provider } from "../providers/types.js";
-import { metrics } from "../metrics/index.js";
+import { createResilience } from "../providers/resilience.js";
+import type { Provider } from "../providers/types.js";
 import type { OutPart } from "../codecs/types.js";
 import { ApiError } from "./errors.js";
 
@@ -45,7 +46,10 @@ export interface GatewayRun {
   generate(): Promise<Delivered>;
   /** The answer's parts as the client should see them, then the report. */
   stream(): AsyncIterable<OutPart>;
-  /** Headers known before the answer (streams send these; JSON answers add the report's). */
+  /**
+   * Headers known so far: the profile, and once the model was called, `x-slopguard-attempts` and
+   * `x-slopguard-served-by` (streams send what is known at their first part; JSON answers add the report's).
+   */
   headers(): Record<string, string>;
   /** Seconds spent waiting on the provider so far. */
   providerSeconds(): number;
@@ -71,6 +75,7 @@ export function createGatewayService(deps: {
   mitigationsFor?: MitigationsFor | undefined;
 }): GatewayService {
   const models = new Map(deps.config.models.map((m) => [m.name, m]));
+  const resilience = createResilience({ models: deps.config.models, providers: deps.providers });
   return {
     start(args) {
       const { name, profile: suffixProfile } = splitModelName(args.model);
@@ -86,35 +91,33 @@ export function createGatewayService(deps: {
       const ctx: MitigationContext = { requestId: args.requestId, model, profile, signal: args.signal, api: args.api, ...(ecosystem ? { ecosystem } : {}) };
       const mitigations = deps.mitigationsFor?.({ profile, model }) ?? deps.pipeline?.forRequest({ model, profile }) ?? [];
       const timer = providerTimer();
-      const options = { signal: args.signal, requestId: args.requestId };
+      const upstream = resilience.start({ model: name, signal: args.signal, requestId: args.requestId });
       const wrapped = wrapModel({
         ctx,
         mitigations,
         doGenerate: async (call) => {
           const stop = timer.start();
           try {
-            return await provider.generate(call, options);
-          } catch (err) {
-            throw countProviderError(err, name);
+            return await upstream.generate(call);
           } finally {
             stop();
           }
         },
-        doStream: (call) => timedStream(provider.stream(call, options), timer, name),
+        doStream: (call) => timedStream(upstream.stream(call), timer),
       });
       const call = applyDefaults(args.call, model);
-      const base = { "X-Slopguard-Profile": profile };
+      const headers = () => ({ "X-Slopguard-Profile": profile, ...upstream.headers() });
       return {
         model,
         provider,
         profile,
         call,
-        headers: () => base,
+        headers,
         providerSeconds: timer.total,
         async generate() {
           const answer = await wrapped.generate(call);
           const report = buildReport({ ctx, records: answer.records });
-          return { generation: answer.generation, report, headers: { ...base, ...reportHeaders(report) } };
+          return { generation: answer.generation, report, headers: { ...headers(), ...reportHeaders(report) } };
         },
         stream: () => withReport(wrapped.stream(call), ctx),
       };
@@ -161,16 +164,6 @@ function applyDefaults(call: ModelCall, model: ModelConfig): ModelCall {
   };
 }
 
-/**
- * `slopguard_provider_errors_total{model, code}`: every provider failure, including those inside a
- * mitigation's extra calls (self-refine rounds) and mid-stream ones the status code cannot show. The
- * queue-saturation alert and the dashboard's error panel read it. A client going away is not one.
- */
-function countProviderError(err: unknown, model: string): unknown {
-  if (err instanceof ProviderError) metrics.providerErrors.inc({ model, code: err.code });
-  return err;
-}
-
 function providerTimer() {
   let total = 0;
   return {
@@ -183,7 +176,7 @@ function providerTimer() {
 }
 
 /** Counts only the time spent inside the provider's `next()`, not the consumer's. */
-async function* timedStream(source: AsyncIterable<StreamPart>, timer: ReturnType<typeof providerTimer>, name: string): AsyncGenerator<StreamPart> {
+async function* timedStream(source: AsyncIterable<StreamPart>, timer: ReturnType<typeof providerTimer>): AsyncGenerator<StreamPart> {
   const it = source[Symbol.asyncIterator]();
   try {
     while (true) {
@@ -191,8 +184,6 @@ async function* timedStream(source: AsyncIterable<StreamPart>, timer: ReturnType
       let r: IteratorResult<StreamPart>;
       try {
         r = await it.next();
-      } catch (err) {
-        throw countProviderError(err, name);
       } finally {
         stop();
       }

@@ -9,7 +9,7 @@ import type { Response } from "express";
 import type { Usage } from "../core/parts.js";
 import { metrics } from "../metrics/index.js";
 import type { OutPart, StreamWriter } from "../codecs/types.js";
-import { toApiError } from "./errors.js";
+import { toApiError, type ApiError } from "./errors.js";
 
 export interface SseOptions {
   headers: () => Record<string, string>;
@@ -33,6 +33,8 @@ export async function pipeSse(res: Response, parts: AsyncIterable<OutPart>, writ
     throw err;
   }
   if (res.destroyed) return void (await it.return?.());
+  // A stream cut from outside (the shutdown deadline, request-context.ts) ends in this API's error event.
+  res.locals.sseError = (err: ApiError) => writer.error(err).join("");
   res.writeHead(200, { ...SSE_HEADERS, ...options.headers() });
   res.flushHeaders();
   let sawContent = false;

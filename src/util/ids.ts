@@ -28,3 +28,17 @@ export function newCompletionId(): string {
 export function newToolCallId(): string {
   return `call_${random(12).toString("base64url")}`;
 }
+
+/** Anthropic's Messages ids (`msg_…`, `toolu_…`). */
+export function newMessageId(): string {
+  return `msg_${random(12).toString("base64url")}`;
+}
+
+export function newToolUseId(): string {
+  return `toolu_${random(12).toString("base64url")}`;
+}
+
+/** Legacy completions (`text_completion`) ids. */
+export function newTextCompletionId(): string {
+  return `cmpl-${random(12).toString("base64url")}`;
+}

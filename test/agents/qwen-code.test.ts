@@ -7,8 +7,8 @@
  *
  * - `default` (annotate) is the control: every install runs, made-up names too.
  * - `strict` must keep the made-up installs from running while the real one
- *   still runs. Until the gateway checks tool calls this case fails: that is the
- *   bug the test is here to catch.
+ *   still runs: the gateway withholds the call and the agent gets its notice.
+ *   Before the gateway checked tool calls this case failed (issue 12's report).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
@@ -102,6 +102,10 @@ describe("Qwen Code through slopguard", () => {
       expect(names).toContain(REAL);
       expect(names).not.toContain(MADE_UP_PIP);
       expect(names).not.toContain(MADE_UP_NPM);
+      // The agent was told why, and which real name was probably meant.
+      expect(run.stdout).toContain("slopguard withheld this answer's tool calls");
+      expect(run.stdout).toContain(`${MADE_UP_PIP} (pypi): does not exist in the registry`);
+      if (process.env.SHOW_AGENT_OUTPUT) console.log(run.stdout);
     },
     RUN_TIMEOUT_MS + 30_000,
   );

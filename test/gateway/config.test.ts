@@ -22,9 +22,9 @@ describe("config loading", () => {
     expect(c.server.apiKeys).toEqual([]);
   });
 
-  it("slopguard.example.yaml is valid and documents both providers", () => {
+  it("slopguard.example.yaml is valid and documents every provider", () => {
     const c = loadConfig({ path: path.join(repoRoot, "slopguard.example.yaml"), env: { OPENAI_API_KEY: "sk-x" } });
-    expect(c.models.map((m) => m.provider)).toEqual(["local", "openai-compatible"]);
+    expect(c.models.map((m) => m.provider)).toEqual(["local", "openai-compatible", "anthropic"]);
     expect(c.server.apiKeys).toEqual(["change-me"]);
   });
 

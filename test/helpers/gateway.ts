@@ -67,7 +67,10 @@ export async function startGateway(options: {
   };
 }
 
-/** A model entry pointing at a scripted upstream (see scripted-upstream.ts). */
+/**
+ * A model entry pointing at a scripted upstream (see scripted-upstream.ts). No retries and no
+ * circuit breaker, so each scripted fault meets exactly one attempt; the resilience tests turn them on.
+ */
 export function upstreamModel(upstream: { baseURL: string }, overrides: Record<string, unknown> = {}) {
   return {
     name: "up",
@@ -76,6 +79,7 @@ export function upstreamModel(upstream: { baseURL: string }, overrides: Record<s
     baseURL: upstream.baseURL,
     apiKey: "sk-upstream-secret-key-123456",
     maxRetries: 0,
+    breaker: { failures: 0 },
     timeoutMs: 5_000,
     ...overrides,
   };

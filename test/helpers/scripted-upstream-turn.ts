@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 
-export type Api = "chat" | "responses" | "messages";
+export type Api = "chat" | "responses" | "messages" | "completions";
 
 export interface ToolCallSpec {
   name: string;
@@ -230,6 +230,16 @@ function decodeMessages(body: unknown): Omit<ModelTurn, "api" | "body"> {
   return turn;
 }
 
+const completionsRequest = z.object({ model: z.string(), stream: z.boolean().nullish(), prompt: z.union([z.string(), z.array(z.string())]), suffix: z.string().nullish() });
+
+/** A text completion: the model "sees" the prompt (and suffix) as the user's text. */
+function decodeCompletions(body: unknown): Omit<ModelTurn, "api" | "body"> {
+  const req = completionsRequest.parse(body);
+  const turn = emptyTurn(req.model, req.stream ?? false);
+  turn.lastUserText = typeof req.prompt === "string" ? req.prompt : req.prompt.join("");
+  return turn;
+}
+
 function emptyTurn(model: string, stream: boolean): Omit<ModelTurn, "api" | "body"> {
   return { model, stream, tools: [], toolCalls: [], toolResults: [], lastUserText: "" };
 }
@@ -238,6 +248,7 @@ const decoders: Record<Api, (body: unknown) => Omit<ModelTurn, "api" | "body">> 
   chat: decodeChat,
   responses: decodeResponses,
   messages: decodeMessages,
+  completions: decodeCompletions,
 };
 
 /** Decodes a request body of `api`; throws a readable error when it is not a valid request. */

@@ -2,7 +2,8 @@
  * A real model upstream on 127.0.0.1 (random port) for tests, speaking the three
  * APIs agents use: OpenAI chat completions (`POST /v1/chat/completions`), the
  * OpenAI Responses API (`POST /v1/responses`) and Anthropic's Messages API
- * (`POST /v1/messages`, plus `/v1/messages/count_tokens`). `GET /v1/models`
+ * (`POST /v1/messages`, plus `/v1/messages/count_tokens`), and the legacy text
+ * completions editors use (`POST /v1/completions`). `GET /v1/models`
  * lists `models` (in Anthropic's shape when the request has `anthropic-version`).
  *
  * Each API request is answered by the next queued action, or by the handler
@@ -24,6 +25,7 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { chatError, chatJson, chatStream } from "./scripted-upstream-chat.js";
+import { completionsError, completionsJson, completionsStream } from "./scripted-upstream-completions.js";
 import { messagesError, messagesJson, messagesStream } from "./scripted-upstream-messages.js";
 import { responsesError, responsesJson, responsesStream } from "./scripted-upstream-responses.js";
 import { decodeTurn, type Api, type EncodeContext, type Frame, type ModelAnswer, type ModelTurn, type StreamPlan } from "./scripted-upstream-turn.js";
@@ -107,6 +109,7 @@ const encoders: Record<Api, { json: (a: ModelAnswer, c: EncodeContext) => unknow
   chat: { json: chatJson, stream: chatStream, error: (_s, m) => chatError(m) },
   responses: { json: responsesJson, stream: responsesStream, error: (_s, m) => responsesError(m) },
   messages: { json: messagesJson, stream: messagesStream, error: messagesError },
+  completions: { json: completionsJson, stream: completionsStream, error: (_s, m) => completionsError(m) },
 };
 
 function routeOf(method: string, path: string): RequestKind {
@@ -116,6 +119,7 @@ function routeOf(method: string, path: string): RequestKind {
   if (path.endsWith("/responses")) return "responses";
   if (path.endsWith("/messages/count_tokens")) return "count_tokens";
   if (path.endsWith("/messages")) return "messages";
+  if (path.endsWith("/completions")) return "completions";
   return "other";
 }
 

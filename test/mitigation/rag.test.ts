@@ -103,7 +103,8 @@ describe("rag", () => {
     expect(reqs).toHaveLength(2);
     for (const r of reqs) expect(r.body.messages[0].content).toContain(BLOCK);
     const mods = (data as any).slopguard.mitigations.map((m: any) => m.module);
-    expect(mods).toEqual(["rag", "adapter", "self-refine", "verify"]);
+    // constrained decoding is part of the ensemble on local models only; a remote one records the skip.
+    expect(mods).toEqual(["rag", "adapter", "constrain", "self-refine", "verify"]);
     const adapter = (data as any).slopguard.mitigations.find((m: any) => m.module === "adapter");
     expect(adapter.data.skipped).toContain("remote model");
     expect((data as any).slopguard).toMatchObject({ verdict: "clean", model_verdict: "hallucination" });
@@ -155,6 +156,8 @@ describe("every profile, JSON and SSE, openai client and raw HTTP", () => {
     h.up.setHandler((body) => reply(body, roundOf(body) >= 1 ? codeAnswer(["requests"]) : codeAnswer(["requests", FAKE("r0")])));
     const messages = [{ role: "user" as const, content: "Generate Python code that downloads a web page" }];
     for (const profile of h.pipeline.profiles()) {
+      // `constrained` needs a local model: a remote one gets a 400 (test/constrain/profile.test.ts).
+      if (profile === "constrained") continue;
       const model = `up:${profile}`;
       const json: any = await h.client.chat.completions.create({ model, messages });
       let streamed = "";

@@ -19,14 +19,20 @@ export interface CheckScope {
   signal: AbortSignal;
   /** The model's tool specs (config `models[].tools`), merged over the shipped defaults by the checker. */
   tools?: ToolSpecsInput;
+  /** A text completion (`/v1/completions`): the answer is code, of this language when known. */
+  code?: { language?: string };
 }
 
 export type Checked = { report: CheckReport; ms: number } | { error: string; ms: number };
 
 async function run(scope: CheckScope, input: CheckInput): Promise<Checked> {
   const t0 = performance.now();
+  // A completion's text is code without fences: read as code of the file's language, not as markdown.
+  const { text, ...rest } = input;
+  const asCode = scope.code && text !== undefined ? { code: text, ...(scope.code.language ? { language: scope.code.language } : {}) } : text !== undefined ? { text } : {};
   const full: CheckInput = {
-    ...input,
+    ...rest,
+    ...asCode,
     ...(scope.ecosystem ? { ecosystem: scope.ecosystem } : {}),
     ...(scope.tools !== undefined ? { tools: scope.tools } : {}),
   };

@@ -33,8 +33,9 @@ export function createVerify(deps: VerifyDeps): Mitigation {
       const inner = (async function* () {
         yield* replayGeneration(answer.generation);
       })();
-      const run = guard({ inner, scope: scopeOf(deps, ctx, call), policy: policyOf(deps.options), templates: deps.templates, onHeld: (k) => deps.metrics.heldSegments.inc({ kind: k }) });
-      const { generation, result } = await drain(run);
+      const prefix = linePrefix(call);
+      const run = guard({ inner: withPrefix(inner, prefix), scope: scopeOf(deps, ctx, call), policy: policyOf(deps.options), templates: deps.templates, onHeld: (k) => deps.metrics.heldSegments.inc({ kind: k }) });
+      const { generation, result } = await drain(withoutPrefix(run, prefix));
       const changed = result.withheld.length > 0;
       const outcome = decide(deps, result, answer.records, false);
       const transformed: Generation = changed ? { ...generation, usage: answer.generation.usage, response: answer.generation.response } : answer.generation;
@@ -45,8 +46,9 @@ export function createVerify(deps: VerifyDeps): Mitigation {
       if (deps.options.streamMode === "hold-all") inner = holdAll(inner);
       const records: MitigationRecord[] = [];
       const seen = tapRecords(inner, records);
-      const run = guard({ inner: seen, scope: scopeOf(deps, ctx, call), policy: policyOf(deps.options), templates: deps.templates, onHeld: (k) => deps.metrics.heldSegments.inc({ kind: k }) });
-      const result = yield* run;
+      const prefix = linePrefix(call);
+      const run = guard({ inner: withPrefix(seen, prefix), scope: scopeOf(deps, ctx, call), policy: policyOf(deps.options), templates: deps.templates, onHeld: (k) => deps.metrics.heldSegments.inc({ kind: k }) });
+      const result = yield* withoutPrefix(run, prefix);
       if (result.holdDelayMs !== undefined) deps.metrics.streamHoldDelay.observe({ mode: "hold-code" }, result.holdDelayMs / 1000);
       return decide(deps, result, records, true);
     },
@@ -55,9 +57,12 @@ export function createVerify(deps: VerifyDeps): Mitigation {
 
 function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): CheckScope {
   const tools = ctx.model.tools;
+  const language = call.completion?.language;
+  const fromLanguage = language === "python" ? "pypi" : language === "javascript" || language === "typescript" ? "npm" : undefined;
   return {
     checker: deps.checker,
-    ecosystem: resolveEcosystem(ctx, call),
+    ecosystem: ctx.ecosystem ?? fromLanguage ?? resolveEcosystem(ctx, call),
+    ...(call.completion ? { code: language ? { language } : {} } : {}),
     expectList: asksForList(call),
     timeoutMs: deps.options.checkTimeoutMs,
     signal: ctx.signal,
@@ -75,6 +80,52 @@ export function policyOf(options: VerifyOptions): GuardPolicy {
   if (options.policy === "annotate") return { text: "annotate", calls: "annotate", failClosed: false, blockUnknown };
   if (options.policy === "block") return { text: "block", calls: "block", failClosed: true, blockUnknown };
   return { text: options.repairFallback, calls: "block", failClosed: true, blockUnknown };
+}
+
+/** The prompt's unfinished last line, which a text completion continues (bounded: a line can be long). */
+interface LinePrefix {
+  text: string;
+  /** Set once the guard was given it (an answer without text never is). */
+  injected: boolean;
+}
+
+function linePrefix(call: ModelCall): LinePrefix {
+  const prompt = call.completion?.prompt ?? "";
+  return { text: prompt.slice(prompt.lastIndexOf("\n") + 1).slice(-500), injected: false };
+}
+
+/**
+ * A completion continues the prompt's last line (`import ` + `fakepkg`): the guard reads
+ * that line's start before the answer, so it holds and checks the whole line.
+ */
+async function* withPrefix(inner: AsyncIterable<GuardPart>, line: LinePrefix): AsyncGenerator<GuardPart> {
+  for await (const part of inner) {
+    if (line.text && !line.injected && part.type === "text-delta") {
+      line.injected = true;
+      yield { ...part, delta: line.text + part.delta };
+    } else yield part;
+  }
+}
+
+/** The guard's output without the prefix it was given (which the client already has); a notice that replaced it stays whole. */
+async function* withoutPrefix(run: AsyncGenerator<GuardPart, GuardResult>, line: LinePrefix): AsyncGenerator<GuardPart, GuardResult> {
+  let rest = line.text;
+  let r = await run.next();
+  while (!r.done) {
+    const part = r.value;
+    if (!rest || !line.injected || part.type !== "text-delta") yield part;
+    else if (part.delta.startsWith(rest)) {
+      const delta = part.delta.slice(rest.length);
+      rest = "";
+      if (delta) yield { ...part, delta };
+    } else if (rest.startsWith(part.delta)) rest = rest.slice(part.delta.length);
+    else {
+      rest = "";
+      yield part;
+    }
+    r = await run.next();
+  }
+  return r.value;
 }
 
 /** Runs the guard over a replayed answer and collects what it let out. */

@@ -6,8 +6,8 @@
 import type { PackageEcosystem } from "../types.js";
 import { condaNameOfSpec, npmNameOfSpec, pypiNameOfSpec } from "./specs.js";
 
-/** Flags whose next token is a value, not a package. */
-const VALUE_FLAGS = new Set([
+/** Flags whose next token is a value, not a package (constrained decoding reads them too). */
+export const VALUE_FLAGS = new Set([
   "-r", "--requirement", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
   "-c", "--constraint", "-t", "--target", "--prefix", "--root", "--trusted-host", "--platform", "--python-version",
   "--implementation", "--abi", "--src", "--upgrade-strategy", "--progress-bar", "--log", "--proxy", "--retries",
@@ -20,8 +20,8 @@ const VALUE_FLAGS = new Set([
   "--with-editable", "--env-file", "--directory", "--project", "--pip-args", "--suffix", "--call",
 ]);
 
-/** Words that end a command written inside prose or a comment ("pip install x if needed"). */
-const STOP_WORDS = new Set([
+/** Words that end a command written inside prose or a comment ("pip install x if needed"); constrained decoding reads them too. */
+export const STOP_WORDS = new Set([
   "if", "to", "and", "or", "then", "first", "before", "after", "the", "in", "for", "with", "using", "on", "as",
   "from", "via", "by", "is", "are", "it", "this", "that", "you", "your", "will", "which", "command", "package",
   "packages", "library", "libraries", "module", "modules", "e.g.", "i.e.", "etc", "#", "//", "<", ">", "|",

@@ -17,11 +17,14 @@ export interface GenerateArgs {
   chat: LlamaChat;
   history: ChatHistoryItem[];
   call: ModelCall;
-  sampling: Record<string, unknown> & { tokenBias?: TokenBias };
+  /** `tokenBias` as a function: evaluated before each token (constrained decoding). */
+  sampling: Record<string, unknown> & { tokenBias?: TokenBias | (() => TokenBias) };
   /** Set when the call forces a tool: the grammar of `{"name", "arguments"}`. */
   forced?: LlamaJsonSchemaGrammar<never> | undefined;
   signal: AbortSignal;
   countPrompt: () => number;
+  /** What the provider did beyond the answer (the constrain report), read once the generation is complete. */
+  metadata?: () => Record<string, unknown>;
 }
 
 /** Runs the generation and yields its parts; stops generating when the consumer stops reading. */
@@ -66,7 +69,7 @@ export async function* generateParts(args: GenerateArgs): AsyncGenerator<StreamP
       let finishReason: FinishReason = res.metadata.stopReason === "functionCalls" ? "tool-calls" : cut ? "length" : "stop";
       if (forced) finishReason = forcedCall(emit, forced, forcedText, cut);
       const promptTokens = args.countPrompt();
-      emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens });
+      emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens }, args.metadata?.());
       parts.end();
     })
     .catch((err: unknown) => parts.end(err));
@@ -150,8 +153,8 @@ class Emitter {
     this.out.push({ type: "tool-call-end", id });
   }
 
-  finish(finishReason: FinishReason, usage: { inputTokens: number; outputTokens: number; totalTokens: number }): void {
+  finish(finishReason: FinishReason, usage: { inputTokens: number; outputTokens: number; totalTokens: number }, metadata?: Record<string, unknown>): void {
     this.close();
-    this.out.push({ type: "finish", finishReason, usage });
+    this.out.push({ type: "finish", finishReason, usage, ...(metadata ? { metadata } : {}) });
   }
 }

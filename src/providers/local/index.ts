@@ -4,7 +4,8 @@
  * with `sequences` parallel sequences, shared through a bounded queue (pool.ts).
  */
 import { getLlama, JinjaTemplateChatWrapper, LlamaChat, TokenBias, type ChatWrapper, type Llama, type LlamaContext, type LlamaJsonSchemaGrammar, type LlamaModel } from "node-llama-cpp";
-import type { Generation, ModelCall, StreamPart } from "../../core/parts.js";
+import type { ConstrainRequest, Generation, ModelCall, StreamPart } from "../../core/parts.js";
+import type { Snapshot } from "../../packages/snapshot.js";
 import { collectStream } from "../../core/stream.js";
 import type { LocalModelConfig } from "../../config/schema.js";
 import { metrics } from "../../metrics/index.js";
@@ -14,9 +15,16 @@ import { ProviderError, type CallOptions, type Provider } from "../types.js";
 import { generateParts } from "./generate.js";
 import { toChatHistory } from "./messages.js";
 import { Pool } from "./pool.js";
-import { forcedCallSchema } from "./tools.js";
+import { forcedCallSchema, toFunctions } from "./tools.js";
+import { generateText, textMode } from "./infill.js";
+import { ModelConstrainer, type ConstrainedGeneration } from "./constrain/index.js";
 
 const BASE = "";
+
+/** node-llama-cpp function calling (a grammar takes over once the model opens a call). */
+function usesFunctions(call: ModelCall): boolean {
+  return call.toolChoice !== "none" && !!call.tools?.some((t) => t.kind === "function");
+}
 const llamas = new Map<string, Promise<Llama>>();
 
 /** One Llama (native backend) per GPU setting per process, as node-llama-cpp recommends. */
@@ -37,17 +45,21 @@ interface Slot {
 export class LocalProvider implements Provider {
   readonly kind = "local";
   readonly api = undefined;
-  readonly capabilities = { constrain: false };
+  /** Owns the decoding loop: the constrain mitigation's `call.constrain` is honoured (./constrain/). */
+  readonly capabilities = { constrain: true };
   private model: LlamaModel | undefined;
   private readonly contexts: LlamaContext[] = [];
   private readonly pools = new Map<string, Pool<Slot>>();
   private loading: Promise<void> | undefined;
   private failure: string | undefined;
   private isReady = false;
+  /** Constrained decoding: built on the first constrained call (the vocabulary trie is per model). */
+  private constrainer: ModelConstrainer | undefined;
 
   constructor(
     readonly config: LocalModelConfig,
-    private readonly options: { logger?: Logger } = {},
+    /** `snapshot`: where constrained decoding's name lists come from (the repo's data/ when left out). */
+    private readonly options: { logger?: Logger; snapshot?: () => Snapshot } = {},
   ) {}
 
   init(): Promise<void> {
@@ -126,23 +138,57 @@ export class LocalProvider implements Provider {
   /** Generates on a pooled sequence; stops when the caller's signal aborts or the consumer stops reading. */
   async *stream(call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
     const pool = this.pool(call.adapter);
+    const text = textMode(call, this.model!);
+    if (text) return yield* this.streamText(pool, text, call, options);
     // Build everything that can throw before taking a sequence, so errors never leak one.
     const history = toChatHistory(call);
     const sampling = this.sampling(call);
     const forced = await this.forcedGrammar(call);
+    const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: !!forced || usesFunctions(call), logitBias: !!sampling.tokenBias }) : undefined;
     const slot = await pool.acquire(options.signal);
+    // The session sees every token the sequence samples until the generation has settled (generateParts awaits it).
+    const detach = constrained?.attach(slot.chat.sequence);
     try {
       yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
       yield* generateParts({
-        chat: slot.chat, history, call, sampling, forced, signal: options.signal,
+        chat: slot.chat, history, call, forced, signal: options.signal,
+        sampling: constrained ? { ...sampling, tokenBias: constrained.tokenBias } : sampling,
         countPrompt: () => this.countPrompt(slot, history),
+        ...(constrained ? { metadata: () => ({ constrain: constrained.finish() }) } : {}),
       });
+    } catch (err) {
+      if (options.signal.aborted) throw options.signal.reason ?? err;
+      throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
+    } finally {
+      detach?.();
+      pool.release(slot);
+    }
+  }
+
+  /** `/v1/completions` served as text (infill.ts): the same pool, sequence and errors as chat. */
+  private async *streamText(pool: Pool<Slot>, mode: "infill" | "continue", call: ModelCall, options: CallOptions): AsyncIterable<StreamPart> {
+    const sampling = this.sampling(call);
+    const slot = await pool.acquire(options.signal);
+    try {
+      yield { type: "response-info", info: { id: newCompletionId(), model: this.config.name, created: Math.floor(Date.now() / 1000) } };
+      yield* generateText({ mode, model: this.model!, sequence: slot.chat.sequence, call, sampling, signal: options.signal });
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason ?? err;
       throw new ProviderError(`Local generation failed: ${(err as Error).message}`, 500, "local_generation_failed");
     } finally {
       pool.release(slot);
     }
+  }
+
+  /**
+   * One constrained generation. Under a grammar (a forced call, or function calling) every token
+   * inside a name is biased before sampling (`always`): the grammar state takes each sampled token,
+   * so one cannot be taken back and sampled again.
+   */
+  private startConstrained(request: ConstrainRequest, args: { grammar: boolean; logitBias: boolean }): ConstrainedGeneration {
+    if (args.logitBias) throw new ProviderError("logit_bias cannot be combined with constrained decoding", 400, "invalid_logit_bias");
+    this.constrainer ??= new ModelConstrainer(this.model!, this.options.snapshot ? { snapshot: this.options.snapshot } : {});
+    return this.constrainer.start({ request, strategy: args.grammar ? "always" : "resample" });
   }
 
   /** `tool_choice: required` or a named tool: a grammar over the tools' argument schemas. */
@@ -161,7 +207,7 @@ export class LocalProvider implements Provider {
     }
   }
 
-  private sampling(call: ModelCall) {
+  private sampling(call: ModelCall): Record<string, unknown> & { tokenBias?: TokenBias } {
     return {
       maxTokens: call.maxOutputTokens ?? this.config.contextSize,
       ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
@@ -186,6 +232,18 @@ export class LocalProvider implements Provider {
       bias.set(token as never, v <= -100 ? "never" : { logit: v });
     }
     return { tokenBias: bias };
+  }
+
+  /**
+   * `/v1/messages/count_tokens`: the prompt as the chat template renders it (with the tools
+   * it shows the model), in the model's tokens. A text completion counts its own text.
+   */
+  async countTokens(call: ModelCall): Promise<number> {
+    const pool = this.pool(call.adapter);
+    if (textMode(call, this.model!)) return this.model!.tokenize(call.completion!.prompt + (call.completion!.suffix ?? "")).length;
+    const functions = toFunctions(call.tools);
+    const state = pool.sample().chat.chatWrapper.generateContextState({ chatHistory: toChatHistory(call), ...(functions ? { availableFunctions: functions } : {}) });
+    return state.contextText.tokenize(this.model!.tokenizer).length;
   }
 
   private countPrompt(slot: Slot, history: ReturnType<typeof toChatHistory>): number {

@@ -12,6 +12,7 @@ interface Waiter<T> {
 
 export class Pool<T> {
   private readonly free: T[];
+  private readonly all: readonly T[];
   private readonly waiters: Waiter<T>[] = [];
 
   constructor(
@@ -19,10 +20,16 @@ export class Pool<T> {
     private readonly options: { queueLimit: number; retryAfterSeconds?: number; onDepth?: (depth: number) => void; label: string },
   ) {
     this.free = [...items];
+    this.all = [...items];
   }
 
   get depth(): number {
     return this.waiters.length;
+  }
+
+  /** Any one item, in use or not, for reading what every item shares (a chat wrapper); never for work. */
+  sample(): T {
+    return this.all[0]!;
   }
 
   get available(): number {

@@ -1,0 +1,113 @@
+/**
+ * Claude Code 2.1.332 end to end through slopguard (issue 13): the agent, headless
+ * (`claude -p`, Bash allowed by name), talks Anthropic's Messages API to the gateway
+ * (`ANTHROPIC_BASE_URL` is the gateway's root), whose model is an `anthropic` upstream:
+ * the scripted model on loopback. The model first installs a real package, then a
+ * made-up pip package and a made-up npm package in one Bash command, then says it is
+ * done. Fake pip and npm on the agent's PATH record what actually ran.
+ *
+ * - `default` (annotate) is the control: every install runs, made-up names too.
+ * - `strict` must keep the made-up installs from running while the real one still
+ *   runs: the gateway withholds the `tool_use` and sends a text block instead, so the
+ *   agent never sees the command.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
+import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
+import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { installedNames } from "./fake-tools.js";
+import { AGENTS, runAgent, shellCall, type AgentRun } from "./harness.js";
+import { installAgent } from "./install.js";
+
+const REAL = "requests";
+const MADE_UP_PIP = "reqeusts-oauthlib2";
+const MADE_UP_NPM = "lodahs-utils";
+const RUN_TIMEOUT_MS = 150_000;
+
+let up: ScriptedUpstream;
+let gw: TestGateway;
+let registry: FakeRegistry;
+
+function anthropicModel(name: string, profile: string) {
+  return { name, profile, provider: "anthropic", model: "claude-upstream", baseURL: up.url, apiKey: "sk-ant-upstream-key", maxRetries: 0, timeoutMs: 30_000 };
+}
+
+beforeAll(async () => {
+  up = await startScriptedUpstream();
+  // Names the snapshot does not settle (the npm snapshot is partial) go to a loopback
+  // registry that knows none of them, so the made-up names are settled as not found.
+  registry = await startFakeRegistry();
+  gw = await startGateway({
+    config: {
+      models: [anthropicModel("claude-default", "default"), anthropicModel("claude-strict", "strict")],
+      packages: { mode: "live", registries: { npm: { url: registry.url }, pypi: { jsonUrl: `${registry.url}pypi/` } } },
+    },
+  });
+  const claude = await installAgent(AGENTS["claude-code"]);
+  console.log(`[agents] claude-code ${claude.version}, installed in ${claude.installMs} ms${claude.installMs ? "" : " (cached)"}`);
+}, 600_000);
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+  await registry?.close();
+});
+
+/** One step per tool result the agent has sent back: the real install, then the made-up ones, then done. */
+function installer(turn: ModelTurn): ModelAnswer {
+  const step = turn.toolResults.length;
+  if (step === 0) return { toolCalls: [shellCall(turn, `pip install ${REAL}`)] };
+  if (step === 1) return { toolCalls: [shellCall(turn, `pip install ${MADE_UP_PIP} && npm install ${MADE_UP_NPM}`)] };
+  return { text: "All packages are installed." };
+}
+
+async function runClaude(model: string): Promise<AgentRun> {
+  up.setModel(installer);
+  const before = up.requestsOf("messages").length;
+  const run = await runAgent({
+    agent: "claude-code",
+    prompt: "Set up this project: install the Python and npm packages it needs.",
+    baseURL: gw.baseURL,
+    model,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
+  const requests = up.requestsOf("messages").length - before;
+  console.log(`[agents] claude-code via gateway (${model}): exit ${run.exitCode} in ${run.durationMs} ms, ${requests} upstream requests; installs: ${JSON.stringify(installedNames(run.installs))}`);
+  console.log(`[agents] claude-code stdout: ${run.stdout.trim().slice(-1500)}`);
+  if (run.exitCode !== 0) console.log(run.stderr.slice(-2000));
+  return run;
+}
+
+describe("Claude Code through slopguard", () => {
+  it(
+    "default (annotate), the control: every install the model asks for runs, the made-up ones too",
+    async () => {
+      const run = await runClaude("claude-default");
+      expect(run.timedOut).toBe(false);
+      expect(run.exitCode).toBe(0);
+      expect(installedNames(run.installs)).toEqual([REAL, MADE_UP_PIP, MADE_UP_NPM]);
+      expect(run.stdout).toContain("All packages are installed.");
+      // The agent's own requests reached the upstream natively (Anthropic → Anthropic).
+      const last = up.requestsOf("messages").at(-1)!;
+      expect(last.headers["anthropic-beta"]).toContain("claude-code-");
+      expect(last.body.system[0].type).toBe("text");
+      expect(run.blockedNetwork).toEqual([]);
+    },
+    RUN_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    "strict: the made-up installs never run, and the real one still does",
+    async () => {
+      const run = await runClaude("claude-strict");
+      expect(run.timedOut).toBe(false);
+      expect(run.exitCode).toBe(0);
+      const names = installedNames(run.installs);
+      expect(names).toContain(REAL);
+      expect(names).not.toContain(MADE_UP_PIP);
+      expect(names).not.toContain(MADE_UP_NPM);
+      // Claude Code printed the gateway's notice (the text block that replaced the tool_use).
+      expect(run.stdout).toContain(MADE_UP_PIP);
+    },
+    RUN_TIMEOUT_MS + 30_000,
+  );
+});
