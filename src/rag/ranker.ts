@@ -11,12 +11,36 @@ import { z } from "zod";
 import type { Ecosystem } from "../packages/types.js";
 import { FIELDS, type LexicalHit, type LexicalIndex } from "./lexical.js";
 
-/** What a feature sees: the candidate, the task's index terms and the candidate's first-stage rank. */
+/** What a feature sees: the candidate, the task's index terms, the candidate's first-stage rank and its list. */
 export interface FeatureInput {
   hit: LexicalHit;
   query: ReadonlySet<string>;
   rank: number;
+  list: ListStats;
 }
+
+/**
+ * The best values among one query's candidates. A linear score compares candidates of the same
+ * query, but raw BM25 and coverage also vary from query to query (a long task matches less of
+ * itself); values relative to the list's best say "the best match here" whatever the query.
+ */
+export interface ListStats {
+  bm25: number;
+  coverage: number;
+  popularity: number;
+}
+
+export function listStats(hits: readonly LexicalHit[]): ListStats {
+  const best = { bm25: 0, coverage: 0, popularity: 0 };
+  for (const h of hits) {
+    best.bm25 = Math.max(best.bm25, h.bm25);
+    best.coverage = Math.max(best.coverage, h.coverage);
+    best.popularity = Math.max(best.popularity, h.doc.popularity);
+  }
+  return best;
+}
+
+const share = (x: number, best: number): number => (best > 0 ? x / best : 0);
 
 function nameMatch(x: FeatureInput): { all: boolean; any: boolean; share: number } {
   const parts = x.hit.nameWords;
@@ -49,6 +73,9 @@ export const FEATURES: Record<string, (x: FeatureInput) => number> = {
   coverageTimesPopularity: (x) => x.hit.coverage * x.hit.doc.popularity,
   rarestTerm: (x) => Number(hasRarest(x.hit)),
   rareCoverage: (x) => rareCoverage(x.hit),
+  bm25fOfBest: (x) => share(x.hit.bm25, x.list.bm25),
+  coverageOfBest: (x) => share(x.hit.coverage, x.list.coverage),
+  popularityOfBest: (x) => share(x.hit.doc.popularity, x.list.popularity),
 };
 
 /** Whether the document has the query's most specific term (highest IDF among terms the ecosystem knows). */
@@ -99,7 +126,8 @@ export function loadRanker(file: string): RankerModel {
 /** The feature vector of every candidate (in first-stage order), by the given feature names. */
 export function featureRows(hits: readonly LexicalHit[], query: ReadonlySet<string>, names: readonly string[]): number[][] {
   const fns = names.map((n) => FEATURES[n]!);
-  return hits.map((hit, rank) => fns.map((fn) => fn({ hit, query, rank })));
+  const list = listStats(hits);
+  return hits.map((hit, rank) => fns.map((fn) => fn({ hit, query, rank, list })));
 }
 
 export function linearScore(model: Pick<RankerModel, "mean" | "scale" | "weights">, row: readonly number[]): number {
