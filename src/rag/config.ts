@@ -56,10 +56,27 @@ export const RagConfigSchema = z.strictObject({
   mode: z.enum(["vector", "fulltext", "hybrid"]).default("fulltext"),
   lexical: LexicalConfigSchema.default(LexicalConfigSchema.parse({})),
   /**
-   * A statement goes into the prompt only when it matches at least this share of the
-   * task's IDF-weighted words (0–1); below it, nothing is added rather than noise.
+   * The learned second stage (`src/rag/ranker.ts`): a model file written by
+   * `rag-index/ranker/train.ts`, relative to the checkout; null keeps the first-stage order
+   * (BM25F + prior). It re-orders the first stage's candidates in every mode's full-text arm.
    */
-  minRelevance: z.number().min(0).max(1).default(0.3),
+  ranker: z.string().min(1).nullable().default("rag-index/ranker/model.json"),
+  rerank: z
+    .strictObject({
+      /** Candidates by BM25F + prior the ranker re-orders. */
+      candidates: z.number().int().positive().max(1000).default(100),
+      /** And by BM25F alone (good matches the prior pushed down). */
+      withoutPrior: z.number().int().min(0).max(1000).default(50),
+    })
+    .default({ candidates: 100, withoutPrior: 50 }),
+  /**
+   * A statement goes into the prompt only when it matches at least this share of the
+   * task's IDF-weighted words (0–1); below it, nothing is added rather than noise. 0.15 was
+   * chosen on the dev split with the reranker on (0.3 suited the first stage alone, whose
+   * top 5 it cleared of popular non-matches; the reranker does that itself, and 0.3 then
+   * only drops good answers: docs/BENCHMARKS.md).
+   */
+  minRelevance: z.number().min(0).max(1).default(0.15),
   /** Build the default index at start-up when it is missing. */
   autoBuild: z.boolean().default(true),
   /** Folder with the package selection the statements are built from. */
@@ -96,6 +113,7 @@ export function resolveRagPaths(config: RagConfig, root: string): RagConfig {
     ...config,
     indexUri: local(config.indexUri),
     dataDir: local(config.dataDir),
+    ranker: config.ranker === null ? null : local(config.ranker),
     // A hub id looks like a relative path; keep it unless that folder really exists here.
     embedder: { ...config.embedder, model: existsSync(path.join(modelDir, "config.json")) ? modelDir : model },
   };

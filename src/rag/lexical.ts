@@ -7,7 +7,7 @@
  * independent per-column BM25) and hides IDF, which the relevance threshold needs.
  */
 import type { Ecosystem } from "../packages/types.js";
-import { nameTerms, terms } from "./text.js";
+import { nameTerms, nameWords, terms, wordSplitter, words, type Splitter } from "./text.js";
 
 export const FIELDS = ["name", "summary", "imports", "keywords", "questions"] as const;
 export type Field = (typeof FIELDS)[number];
@@ -37,48 +37,89 @@ export interface LexicalParams {
 
 export interface LexicalHit {
   doc: LexicalDoc;
+  /** BM25F / the query's IDF mass, plus the popularity prior: the first-stage order. */
   score: number;
+  /** BM25F / the query's IDF mass, without the prior (0–1). */
+  bm25: number;
+  /** Each field's own BM25 / the query's IDF mass, in FIELDS order: features for the reranker. */
+  fieldScores: number[];
   /** Share of the query's IDF mass the document matched (0–1): the relevance threshold reads it. */
   coverage: number;
+  /** The package name's words (stemmed, glued words split): the reranker compares them with the task. */
+  nameWords: string[];
+  /** The query's terms as this document's ecosystem weighs them (one object shared by a query's hits). */
+  query: QueryTerms;
+  /** Bit i set: the document has query term i (the first 32 terms). */
+  matched: number;
+}
+
+export interface QueryTerms {
+  terms: string[];
+  idf: number[];
+  /** Whether any document of the ecosystem has the term. */
+  known: boolean[];
 }
 
 interface Postings {
   docs: Int32Array;
   weights: Float32Array;
+  /** Per posting, FIELDS.length saturated single-field weights tf/(k1 + tf) quantised to 0–255. */
+  fields: Uint8Array;
 }
 
-function fieldTerms(field: Field, text: string): string[] {
-  return field === "name" || field === "imports" ? text.split(/\s+/).filter(Boolean).flatMap(nameTerms) : terms(text);
+const NF = FIELDS.length;
+
+function fieldTerms(field: Field, text: string, split: Splitter): string[] {
+  return field === "name" || field === "imports" ? text.split(/\s+/).filter(Boolean).flatMap((n) => nameTerms(n, split)) : terms(text);
+}
+
+/** How many summaries of the ecosystem have each word: what glued names are split into. */
+function summaryVocabulary(docs: LexicalDoc[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of docs) for (const w of new Set(words(d.fields.summary))) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return counts;
 }
 
 /** One ecosystem's postings. */
 class Shard {
   readonly postings = new Map<string, Postings>();
   readonly docs: LexicalDoc[] = [];
+  /** Each document's name words (nameWords), for the reranker. */
+  readonly names: string[][];
+  readonly split: Splitter;
   private readonly idfs = new Map<string, number>();
 
   constructor(docs: LexicalDoc[], p: LexicalParams) {
     this.docs = docs;
-    const perDoc = docs.map((d) => FIELDS.map((f) => (p.weights[f] > 0 ? fieldTerms(f, d.fields[f]) : [])));
-    const building = new Map<string, { docs: number[]; weights: number[] }>();
+    this.split = wordSplitter(summaryVocabulary(docs));
+    this.names = docs.map((d) => nameWords(d.package, this.split));
+    const perDoc = docs.map((d) => FIELDS.map((f) => (p.weights[f] > 0 ? fieldTerms(f, d.fields[f], this.split) : [])));
+    const building = new Map<string, { docs: number[]; weights: number[]; fields: number[] }>();
     const avg = FIELDS.map((_, fi) => perDoc.reduce((s, fs) => s + fs[fi]!.length, 0) / Math.max(1, docs.length) || 1);
     perDoc.forEach((fs, di) => {
-      const tf = new Map<string, number>();
+      // Per term: the weighted BM25F frequency, and each field's own length-normalised frequency.
+      const tf = new Map<string, { all: number; per: number[] }>();
       fs.forEach((ts, fi) => {
         const f = FIELDS[fi]!;
         const norm = 1 - p.b[f] + (p.b[f] * ts.length) / avg[fi]!;
-        for (const t of ts) tf.set(t, (tf.get(t) ?? 0) + p.weights[f] / norm);
+        for (const t of ts) {
+          let e = tf.get(t);
+          if (!e) tf.set(t, (e = { all: 0, per: new Array<number>(NF).fill(0) }));
+          e.all += p.weights[f] / norm;
+          e.per[fi]! += 1 / norm;
+        }
       });
-      for (const [t, w] of tf) {
+      for (const [t, { all, per }] of tf) {
         let post = building.get(t);
-        if (!post) building.set(t, (post = { docs: [], weights: [] }));
+        if (!post) building.set(t, (post = { docs: [], weights: [], fields: [] }));
         post.docs.push(di);
-        post.weights.push(w / (p.k1 + w));
+        post.weights.push(all / (p.k1 + all));
+        for (const x of per) post.fields.push(Math.round((255 * x) / (p.k1 + x)));
       }
     });
     const n = docs.length;
     for (const [t, post] of building) {
-      this.postings.set(t, { docs: Int32Array.from(post.docs), weights: Float32Array.from(post.weights) });
+      this.postings.set(t, { docs: Int32Array.from(post.docs), weights: Float32Array.from(post.weights), fields: Uint8Array.from(post.fields) });
       this.idfs.set(t, Math.log(1 + (n - post.docs.length + 0.5) / (post.docs.length + 0.5)));
     }
   }
@@ -117,7 +158,7 @@ export class LexicalIndex {
     return (doc) => {
       const shard = this.shards.get(doc.ecosystem);
       if (!shard || qterms.length === 0 || (ecosystem && doc.ecosystem !== ecosystem)) return 0;
-      const have = new Set(FIELDS.flatMap((f) => (weights[f] > 0 ? fieldTerms(f, doc.fields[f]) : [])));
+      const have = new Set(FIELDS.flatMap((f) => (weights[f] > 0 ? fieldTerms(f, doc.fields[f], shard.split) : [])));
       let total = 0;
       let matched = 0;
       for (const t of qterms) {
@@ -146,21 +187,29 @@ export class LexicalIndex {
     const n = shard.docs.length;
     const score = new Float64Array(n);
     const matched = new Float64Array(n);
+    const mask = new Uint32Array(n);
     const touched: number[] = [];
+    const used: { idf: number; post: Postings }[] = [];
+    const query: QueryTerms = { terms: qterms, idf: [], known: [] };
     let total = 0;
-    for (const t of qterms) {
+    qterms.forEach((t, ti) => {
       const idf = shard.idf(t);
-      total += idf;
       const post = shard.postings.get(t);
-      if (!post) continue;
+      query.idf.push(idf);
+      query.known.push(post !== undefined);
+      total += idf;
+      if (!post) return;
+      used.push({ idf, post });
+      const bit = ti < 32 ? 1 << ti : 0;
       const { docs, weights } = post;
       for (let i = 0; i < docs.length; i++) {
         const d = docs[i]!;
         if (matched[d] === 0) touched.push(d);
         score[d]! += idf * weights[i]!;
         matched[d]! += idf;
+        mask[d]! |= bit;
       }
-    }
+    });
     const { priorPower } = this.params;
     // Bounded top-k: a common word touches tens of thousands of documents, k is small.
     const top: { d: number; s: number }[] = [];
@@ -174,6 +223,31 @@ export class LexicalIndex {
       }
       top[i] = { d, s };
     }
-    return top.map(({ d, s }) => ({ doc: shard.docs[d]!, score: s, coverage: matched[d]! / total }));
+    const fieldScores = fieldScoresOf(top.map((x) => x.d), used, total);
+    return top.map(({ d, s }, i) => ({
+      doc: shard.docs[d]!,
+      score: s,
+      bm25: score[d]! / total,
+      fieldScores: fieldScores[i]!,
+      coverage: matched[d]! / total,
+      nameWords: shard.names[d]!,
+      query,
+      matched: mask[d]!,
+    }));
   }
+}
+
+/** Each field's own BM25 for a few documents, from the quantised per-field weights of the postings. */
+function fieldScoresOf(docs: number[], used: { idf: number; post: Postings }[], total: number): number[][] {
+  const slot = new Map(docs.map((d, i) => [d, i]));
+  const out = docs.map(() => new Array<number>(NF).fill(0));
+  for (const { idf, post } of used) {
+    for (let i = 0; i < post.docs.length; i++) {
+      const k = slot.get(post.docs[i]!);
+      if (k === undefined) continue;
+      const row = out[k]!;
+      for (let f = 0; f < NF; f++) row[f]! += (idf * post.fields[i * NF + f]!) / 255 / total;
+    }
+  }
+  return out;
 }

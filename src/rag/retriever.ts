@@ -11,7 +11,9 @@ import type { RagConfig } from "./config.js";
 import { loadEmbedder, type Embedder } from "./embedder.js";
 import { LexicalIndex, type LexicalDoc, type LexicalHit } from "./lexical.js";
 import { readManifest } from "./manifest.js";
+import { firstStage, loadRanker, rerank, type RankerModel } from "./ranker.js";
 import { safeStatement } from "./sanitize.js";
+import { terms } from "./text.js";
 import { connectIndex, openTableIfExists, readRows, vectorHits, type StoredRow } from "./store.js";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "./types.js";
 
@@ -51,6 +53,7 @@ export class RagRetriever implements Retriever {
   private db?: lancedb.Connection;
   private embedder?: Embedder;
   private lexical?: LexicalIndex;
+  private ranker?: RankerModel;
   private readonly docs = new Map<string, LexicalDoc>();
   private hasVectors = false;
   private readonly initPromise: Promise<void>;
@@ -73,6 +76,7 @@ export class RagRetriever implements Retriever {
       throw new Error(`RAG index "${this.config.table}" at ${this.config.indexUri} is missing or incomplete; run \`slopguard rag-index build\``);
     }
     this.table = table;
+    if (this.config.ranker) this.ranker = loadRanker(this.config.ranker);
     this.hasVectors = manifest.dims > 0;
     const docs = (await readRows(table)).map(toDoc);
     for (const d of docs) this.docs.set(keyOf(d.ecosystem, d.package), d);
@@ -102,8 +106,7 @@ export class RagRetriever implements Retriever {
     const minRelevance = input.minRelevance ?? this.config.minRelevance;
     const query = input.query.slice(0, 4000);
     const limit = Math.max(this.config.hybridCandidates, k * 4);
-    const lex = lexical.search(query, { ecosystem: input.ecosystem, limit });
-    let ranked: Ranked[] = lex.map((h) => ({ key: keyOf(h.doc.ecosystem, h.doc.package), score: h.score }));
+    let ranked = this.fulltextRanking(query, input.ecosystem, limit);
     if (mode !== "fulltext") {
       const vec = await this.vectorRanking(query, input.ecosystem, limit);
       const { vector: wv, fulltext: wf } = this.config.rrfWeights;
@@ -120,6 +123,17 @@ export class RagRetriever implements Retriever {
       if (out.length === k) break;
     }
     return out;
+  }
+
+  /** BM25F + prior candidates, re-ordered by the learned ranker when one is configured. */
+  private fulltextRanking(query: string, ecosystem: Ecosystem | undefined, limit: number): Ranked[] {
+    const lexical = this.lexical as LexicalIndex;
+    if (!this.ranker) {
+      return lexical.search(query, { ecosystem, limit }).map((h) => ({ key: keyOf(h.doc.ecosystem, h.doc.package), score: h.score }));
+    }
+    const { candidates, withoutPrior } = this.config.rerank;
+    const hits = firstStage(lexical, query, { ecosystem, limit: Math.max(candidates, limit), withoutPrior });
+    return rerank(this.ranker, hits, new Set(terms(query))).map((r) => ({ key: keyOf(r.hit.doc.ecosystem, r.hit.doc.package), score: r.score }));
   }
 
   private async vectorRanking(query: string, ecosystem: Ecosystem | undefined, limit: number): Promise<Ranked[]> {

@@ -1,0 +1,118 @@
+/**
+ * Trains the full-text reranker (src/rag/ranker.ts) on the DEV split of the task set and
+ * writes the model file the retriever loads (`rag.ranker`). The test split is never read
+ * here: `npm run bench:rag` reports it. Cross-validation (folds by a hash of the prompt)
+ * says what the model does on dev tasks it was not fitted on; the model written is then
+ * fitted on all of dev.
+ *
+ *   npx tsx rag-index/ranker/train.ts [--out rag-index/ranker/model.json] [--features a,b,…]
+ *        [--l2 0.01] [--epochs 200] [--cv-only]
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { RagConfigSchema } from "../../src/rag/config.js";
+import { LexicalIndex, type LexicalDoc } from "../../src/rag/lexical.js";
+import { normaliseQuery } from "../../src/rag/query.js";
+import { FEATURES, featureRows, firstStage, linearScore, type RankerModel } from "../../src/rag/ranker.js";
+import { indexRows } from "../../src/rag/selection.js";
+import { terms } from "../../src/rag/text.js";
+import { projectRoot } from "../../src/util/paths.js";
+import { fitLinear, type FitOptions, type LinearModel, type TrainingList } from "./fit.js";
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string", default: "rag-index/ranker/model.json" },
+    features: { type: "string" },
+    l2: { type: "string", default: "0.01" },
+    epochs: { type: "string", default: "200" },
+    folds: { type: "string", default: "5" },
+    repeats: { type: "string", default: "3" },
+    drop: { type: "string", default: "" },
+    "cv-only": { type: "boolean" },
+    "min-relevance": { type: "string" },
+  },
+});
+const root = projectRoot();
+const config = RagConfigSchema.parse(args["min-relevance"] ? { minRelevance: Number(args["min-relevance"]) } : {});
+const dropped = new Set(args.drop.split(",").filter(Boolean));
+const names = (args.features ? args.features.split(",") : Object.keys(FEATURES)).filter((n) => !dropped.has(n));
+for (const n of names) if (!(n in FEATURES)) throw new Error(`unknown feature ${n}; known: ${Object.keys(FEATURES).join(", ")}`);
+const fitOpts: FitOptions = { l2: Number(args.l2), epochs: Number(args.epochs), learningRate: 0.05 };
+const folds = Number(args.folds);
+
+interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split: string }
+const tasks = readFileSync(path.join(root, "rag-index/bench/tasks.jsonl"), "utf8").trim().split("\n")
+  .map((l) => JSON.parse(l) as Task)
+  .filter((t) => t.split === "dev" && t.answers.length > 0);
+
+const { rows } = indexRows(path.resolve(root, config.dataDir));
+const docs: LexicalDoc[] = rows.map((r) => ({
+  package: r.package, ecosystem: r.ecosystem, statement: r.statement, popularity: r.popularity,
+  fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
+}));
+const lexical = new LexicalIndex(docs, config.lexical);
+
+interface Example extends TrainingList { task: Task; coverage: number[] }
+const examples: Example[] = tasks.map((task) => {
+  const query = normaliseQuery(task.prompt);
+  const hits = firstStage(lexical, query, { ecosystem: task.ecosystem, limit: config.rerank.candidates, withoutPrior: config.rerank.withoutPrior });
+  const good = new Set(task.answers.map((a) => a.toLowerCase()));
+  return {
+    task,
+    rows: featureRows(hits, new Set(terms(query)), names),
+    good: hits.map((h) => good.has(h.doc.package.toLowerCase())),
+    coverage: hits.map((h) => h.coverage),
+  };
+});
+
+function metrics(model: LinearModel, set: Example[]): Record<string, { recall: number; mrr: number; n: number }> {
+  const out: Record<string, { recall: number; mrr: number; n: number }> = {};
+  for (const ex of set) {
+    const order = ex.rows.map((r, i) => ({ i, s: linearScore(model, r) }))
+      .filter(({ i }) => ex.coverage[i]! >= config.minRelevance)
+      .sort((a, b) => b.s - a.s).slice(0, config.topK);
+    const rank = order.findIndex(({ i }) => ex.good[i]);
+    const s = (out[ex.task.ecosystem] ??= { recall: 0, mrr: 0, n: 0 });
+    s.n += 1;
+    if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }
+  }
+  return out;
+}
+// Folds by a salted hash of the prompt; each repeat re-draws them (a few hundred tasks: one
+// task is 0.6–0.7 points of recall, so one draw of folds is noisy).
+const repeats = Number(args.repeats);
+const fold = (t: Task, r: number): number => parseInt(createHash("sha1").update(`${r}|${t.prompt}`).digest("hex").slice(0, 8), 16) % folds;
+
+const cv: Record<string, { recall: number; mrr: number; n: number }> = {};
+for (let r = 0; r < repeats; r++) {
+  for (let k = 0; k < folds; k++) {
+    const model = fitLinear(examples.filter((e) => fold(e.task, r) !== k), fitOpts);
+    for (const [eco, s] of Object.entries(metrics(model, examples.filter((e) => fold(e.task, r) === k)))) {
+      const a = (cv[eco] ??= { recall: 0, mrr: 0, n: 0 });
+      a.recall += s.recall; a.mrr += s.mrr; a.n += s.n;
+    }
+  }
+}
+const cvFigures = Object.fromEntries(Object.entries(cv).map(([eco, s]) => [eco, { recall5: +(s.recall / s.n).toFixed(3), mrr: +(s.mrr / s.n).toFixed(3), tasks: s.n / repeats }]));
+console.log(`dev ${repeats}×${folds}-fold CV (threshold ${config.minRelevance}): ${Object.entries(cvFigures).map(([e, s]) => `${e} recall@5 ${s.recall5} MRR ${s.mrr}`).join(", ")}`);
+
+if (!args["cv-only"]) {
+  const fitted = fitLinear(examples, fitOpts);
+  const model: RankerModel = {
+    version: 1,
+    features: names,
+    ...fitted,
+    trained: {
+      on: `rag-index/bench/tasks.jsonl, dev split (${tasks.length} tasks)`,
+      candidates: config.rerank,
+      lexical: config.lexical,
+      fit: fitOpts,
+      cv: { folds, repeats, minRelevance: config.minRelevance, ...cvFigures },
+    },
+  };
+  const round = (xs: number[]): number[] => xs.map((x) => Math.round(x * 1e6) / 1e6);
+  writeFileSync(path.resolve(root, args.out), `${JSON.stringify({ ...model, mean: round(model.mean), scale: round(model.scale), weights: round(model.weights) }, null, 1)}\n`);
+  console.log(names.map((n, j) => `${n} ${fitted.weights[j]!.toFixed(2)}`).join(", "));
+}
