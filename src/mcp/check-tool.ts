@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { CheckedPackage, CheckReport, PackageChecker } from "../packages/types.js";
 import type { McpOutcome } from "../metrics/mcp.js";
 import { toCheckInput, type CheckPackagesInput } from "./check-input.js";
+import type { CheckOptions } from "../packages/lookup-budget.js";
 
 export { CheckPackagesInputSchema } from "./check-input.js";
 
@@ -124,9 +125,9 @@ function outcomeOf(verdict: string): McpOutcome {
   return verdict === "clean" || verdict === "hallucination" || verdict === "risk" ? verdict : "ok";
 }
 
-export async function checkPackages(checker: PackageChecker, args: CheckPackagesInput, signal?: AbortSignal): Promise<ToolAnswer> {
+export async function checkPackages(checker: PackageChecker, args: CheckPackagesInput, options: CheckOptions = {}): Promise<ToolAnswer> {
   const { input, lineOffset, source } = toCheckInput(args);
-  const report = await checker.check(input, signal ? { signal } : {});
+  const report = await checker.check(input, options);
   const out = toOutput(report, lineOffset);
   return {
     result: { content: [{ type: "text", text: formatCheck(out, source) }], structuredContent: out },

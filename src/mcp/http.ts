@@ -10,6 +10,7 @@
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { Router, type Request, type Response } from "express";
 import { createMcpServer, type McpServerDeps } from "./server.js";
+import { lookupBudgetOf } from "../server/rate-limit.js";
 
 export const MCP_PATH = "/mcp";
 
@@ -32,7 +33,7 @@ export function mcpRouter(deps: Omit<McpServerDeps, "transport">, options: McpRo
   const router = Router();
   router.post(at, async (req, res) => {
     res.locals.route = MCP_PATH;
-    const server = createMcpServer({ ...deps, transport: "http" });
+    const server = createMcpServer({ ...deps, transport: "http", lookupBudget: lookupBudgetOf(res) });
     // JSON answers rather than an SSE stream: every tool call is one request and one result.
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

@@ -14,6 +14,7 @@ import type { Logger } from "../util/log.js";
 import { projectRoot } from "../util/paths.js";
 import { CHECK_DESCRIPTION, CheckPackagesInputSchema, CheckPackagesOutputSchema, checkPackages, type ToolAnswer } from "./check-tool.js";
 import { SEARCH_DESCRIPTION, SearchPackagesInputSchema, SearchPackagesOutputSchema, searchPackages, type SearchBackend } from "./search-tool.js";
+import type { LookupBudget } from "../packages/lookup-budget.js";
 
 export interface McpServerDeps {
   checker: PackageChecker;
@@ -23,6 +24,8 @@ export interface McpServerDeps {
   logger?: Logger | undefined;
   /** Whether the checker may ask live registries (the tool is then not closed-world). */
   live?: boolean;
+  /** On the gateway's `/mcp`: the calling API key's budget of live registry lookups. */
+  lookupBudget?: LookupBudget | undefined;
 }
 
 const INSTRUCTIONS =
@@ -66,7 +69,7 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
       outputSchema: CheckPackagesOutputSchema,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: deps.live ?? false },
     },
-    (args, extra) => instrumented("check_packages", deps, () => checkPackages(deps.checker, args, extra.signal)),
+    (args, extra) => instrumented("check_packages", deps, () => checkPackages(deps.checker, args, { signal: extra.signal, lookupBudget: deps.lookupBudget })),
   );
   const search = deps.search;
   if (search) {

@@ -194,7 +194,7 @@ async function judge(
     ...(asksForList(call) ? { expectList: true } : {}),
     ...(ctx.model.tools !== undefined ? { tools: ctx.model.tools } : {}),
   };
-  const report = await withTimeout(deps.checker.check(input, { signal: ctx.signal }), deps.checkTimeoutMs, "package check");
+  const report = await withTimeout(deps.checker.check(input, { signal: ctx.signal, lookupBudget: ctx.lookupBudget }), deps.checkTimeoutMs, "package check");
   const pkgs = uniquePackages(report.packages.filter((p) => p.ecosystem !== "conda"));
   const mode = deps.options.detection;
   const self = mode === "registry" ? [] : await askModel({ deps, generate, call, ctx, pkgs, tokens });

@@ -13,6 +13,7 @@
 import type { Generation, ModelCall, StreamPart, WireApi } from "../core/parts.js";
 import type { ModelConfig } from "../config/schema.js";
 import type { Ecosystem } from "../packages/types.js";
+import type { LookupBudget } from "../packages/lookup-budget.js";
 
 export type MitigationVerdict = "pass" | "modified" | "flagged" | "blocked" | "error";
 
@@ -54,6 +55,8 @@ export interface MitigationContext {
   readonly api: WireApi;
   /** Set by the request or the model config; otherwise modules detect it from the prompt. */
   readonly ecosystem?: Ecosystem;
+  /** The API key's budget of live registry lookups: every package check of the request runs within it. */
+  readonly lookupBudget?: LookupBudget;
 }
 
 export type DoGenerate = (call: ModelCall) => Promise<Answer>;

@@ -7,7 +7,8 @@ import { Allowlist } from "./allow.js";
 import type { PackagesConfig } from "./config.js";
 import { dedupe, extractPackages, type ExtractContext } from "./extract/index.js";
 import { isValidName } from "./names.js";
-import type { RegistryClient, RegistryInfo } from "./registry.js";
+import type { CheckOptions } from "./lookup-budget.js";
+import type { LookupAllowance, RegistryClient, RegistryInfo } from "./registry.js";
 import type { Popularity } from "./risk.js";
 import type { Snapshot } from "./snapshot.js";
 import { toolCallRaws } from "./toolcalls/index.js";
@@ -63,11 +64,11 @@ export class Checker implements PackageChecker {
     return found.concat(dedupe(raws));
   }
 
-  async check(input: CheckInput, options: { signal?: AbortSignal } = {}): Promise<CheckReport> {
+  async check(input: CheckInput, options: CheckOptions = {}): Promise<CheckReport> {
     const t0 = performance.now();
     const found = this.extract(input);
     const { maxLookups, maxPackages } = this.parts.config;
-    const budget = { left: maxLookups };
+    const budget: LookupAllowance = { left: maxLookups, ...(options.lookupBudget ? { perKey: options.lookupBudget } : {}) };
     // One judgement per package, shared by every place it was found (text, several calls);
     // past maxPackages distinct names nothing more is judged.
     const keyOf = (f: FoundPackage): string => `${f.ecosystem}:${f.normalized}`;
@@ -83,13 +84,13 @@ export class Checker implements PackageChecker {
     return report(packages, performance.now() - t0);
   }
 
-  private async judge(f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<Judged> {
+  private async judge(f: FoundPackage, budget: LookupAllowance, signal?: AbortSignal): Promise<Judged> {
     if (this.allow.has(f.ecosystem, f.name)) return ALLOWED;
     const { verdict, via, risks, risk, suggestion, registry } = await this.checkOne(f, budget, signal);
     return { verdict, via, risks, risk, ...(suggestion ? { suggestion } : {}), ...(registry ? { registry } : {}) };
   }
 
-  private async checkOne(f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<CheckedPackage> {
+  private async checkOne(f: FoundPackage, budget: LookupAllowance, signal?: AbortSignal): Promise<CheckedPackage> {
     if (f.ecosystem === "conda") return { ...f, verdict: "unknown", via: "offline", risks: [], risk: "none" };
     const eco = f.ecosystem;
     const v = await this.verdict(eco, f, budget, signal);
@@ -137,7 +138,7 @@ export class Checker implements PackageChecker {
     return eco === "pypi" ? isValidName("pypi", name) && s.pypi.names.has(name.replace(/[-_.]+/g, "-").toLowerCase()) : s.npm.names.has(name);
   }
 
-  private async verdict(eco: Ecosystem, f: FoundPackage, budget: { left: number }, signal?: AbortSignal): Promise<Verdicted> {
+  private async verdict(eco: Ecosystem, f: FoundPackage, budget: LookupAllowance, signal?: AbortSignal): Promise<Verdicted> {
     if (!isValidName(eco, f.name)) return { verdict: "not_found", via: "snapshot" };
     if (this.inSnapshot(eco, f.name)) return { verdict: "exists", via: "snapshot" };
     const { config, registry } = this.parts;

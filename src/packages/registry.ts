@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { z } from "zod";
 import type { LookupCache } from "../state/types.js";
-import { currentLookupBudget } from "./lookup-budget.js";
+import type { LookupBudget } from "./lookup-budget.js";
+
+/** What one check may still start: `left` of its own `maxLookups`, within its API key's budget. */
+export interface LookupAllowance {
+  left: number;
+  perKey?: LookupBudget;
+}
 import type { PackagesConfig } from "./config.js";
 import { isValidName, normalizePypi } from "./names.js";
 import type { RegistryUrls } from "./registry-urls.js";
@@ -61,9 +67,10 @@ export class RegistryClient {
 
   /**
    * `budget.left` counts the requests this caller may still start: a cache hit or joining a
-   * request already in flight is free; past zero the answer is `unknown` via `limit`.
+   * request already in flight is free; past zero, or past the key's `perKey` budget, the answer
+   * is `unknown` via `limit`.
    */
-  async lookup(ecosystem: Ecosystem, name: string, signal?: AbortSignal, budget?: { left: number }): Promise<LookupResult> {
+  async lookup(ecosystem: Ecosystem, name: string, signal?: AbortSignal, budget?: LookupAllowance): Promise<LookupResult> {
     if (!isValidName(ecosystem, name)) return { status: "not_found", via: "registry", error: "invalid name" };
     if (this.opts.config.mode === "offline") return { status: "unknown", via: "offline" };
     const key = `${ecosystem}:${ecosystem === "pypi" ? normalizePypi(name) : name}`;
@@ -75,7 +82,7 @@ export class RegistryClient {
       if (budget.left <= 0) return { status: "unknown", via: "limit", error: "lookup limit of this check reached" };
       budget.left--;
     }
-    const perKey = currentLookupBudget();
+    const perKey = budget?.perKey;
     if (perKey) {
       if (!(await perKey.take())) return { status: "unknown", via: "limit", error: "lookup limit of this API key reached" };
       // The budget may have waited on shared state: join a lookup of the same name started meanwhile.

@@ -2,6 +2,7 @@
  * The package-intelligence contract that the gateway, the mitigations, the eval
  * module and the fine-tuning data builder all call. Implemented in src/packages/.
  */
+import type { CheckOptions } from "./lookup-budget.js";
 import type { ToolSpecsInput } from "./toolcalls/config.js";
 
 export type Ecosystem = "pypi" | "npm";
@@ -110,5 +111,5 @@ export interface CheckReport {
 }
 
 export interface PackageChecker {
-  check(input: CheckInput, options?: { signal?: AbortSignal }): Promise<CheckReport>;
+  check(input: CheckInput, options?: CheckOptions): Promise<CheckReport>;
 }

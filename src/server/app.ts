@@ -71,7 +71,7 @@ export function createApp(services: GatewayServices): Express {
   app.use(express.json({ limit: config.server.bodyLimitBytes, type: () => true, strict: false }));
   app.use(rejectDeepBodies());
   if (services.state) app.use(rateLimit({ limiter: services.state.rateLimiter, limits: config.state.rateLimits }));
-  // Last before the routes: everything a route starts (checks in mitigations, MCP tools) runs in the key's budget.
+  // Last before the routes: the key's budget goes on res.locals; every package check a route starts (mitigations, MCP tools) takes it.
   app.use(lookupBudget({ limiter: services.state?.rateLimiter ?? new MemoryRateLimiter(), perMinute: config.packages.maxLookupsPerKey }));
   app.use(modelsRouter(config));
   const service = createGatewayService({

@@ -11,7 +11,7 @@
  * by one answer; the next request then waits, as with OpenAI's own limits.
  */
 import type { RequestHandler, Response } from "express";
-import { runWithLookupBudget } from "../packages/lookup-budget.js";
+import type { LookupBudget } from "../packages/lookup-budget.js";
 import type { RateLimitsConfig } from "../state/config.js";
 import { rateLimitSubject } from "../state/subject.js";
 import type { RateLimitDecision, RateLimiter } from "../state/types.js";
@@ -58,10 +58,17 @@ export function rateLimit({ limiter, limits }: RateLimitOptions): RequestHandler
  */
 export function lookupBudget({ limiter, perMinute }: { limiter: RateLimiter; perMinute: number }): RequestHandler {
   if (perMinute === 0) return (_req, _res, next) => next();
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const key = `${subjectOf(req.headers.authorization, req.socket.remoteAddress)}:lookups`;
-    runWithLookupBudget({ take: async () => (await limiter.consume(key, 1, perMinute)).allowed }, next);
+    const budget: LookupBudget = { take: async () => (await limiter.consume(key, 1, perMinute)).allowed };
+    res.locals.lookupBudget = budget;
+    next();
   };
+}
+
+/** The request's lookup budget (set by `lookupBudget`), for whatever checks packages on its behalf. */
+export function lookupBudgetOf(res: Response): LookupBudget | undefined {
+  return res.locals.lookupBudget as LookupBudget | undefined;
 }
 
 /** The bearer token when there is one (auth already vetted it), else the client address. */

@@ -17,6 +17,7 @@ import { createResilience } from "../providers/resilience.js";
 import type { Provider } from "../providers/types.js";
 import type { OutPart } from "../codecs/types.js";
 import { ApiError } from "./errors.js";
+import type { LookupBudget } from "../packages/lookup-budget.js";
 
 export const PROFILE_HEADER = "x-slopguard-profile";
 export const ECOSYSTEM_HEADER = "x-slopguard-ecosystem";
@@ -63,6 +64,8 @@ export interface GatewayService {
     api: WireApi;
     requestId: string;
     signal: AbortSignal;
+    /** The API key's budget of live registry lookups, for the package checks of this run. */
+    lookupBudget?: LookupBudget | undefined;
     profileHeader?: string | undefined;
     ecosystemHeader?: string | undefined;
   }): GatewayRun;
@@ -88,7 +91,10 @@ export function createGatewayService(deps: {
         ? deps.pipeline.resolveProfile({ model, header: args.profileHeader, suffix: suffixProfile })
         : args.profileHeader?.trim() || suffixProfile || model.profile;
       const ecosystem = parseEcosystem(args.ecosystemHeader) ?? model.ecosystem;
-      const ctx: MitigationContext = { requestId: args.requestId, model, profile, signal: args.signal, api: args.api, ...(ecosystem ? { ecosystem } : {}) };
+      const ctx: MitigationContext = {
+        requestId: args.requestId, model, profile, signal: args.signal, api: args.api,
+        ...(ecosystem ? { ecosystem } : {}), ...(args.lookupBudget ? { lookupBudget: args.lookupBudget } : {}),
+      };
       const mitigations = deps.mitigationsFor?.({ profile, model }) ?? deps.pipeline?.forRequest({ model, profile }) ?? [];
       const timer = providerTimer();
       const upstream = resilience.start({ model: name, signal: args.signal, requestId: args.requestId });

@@ -111,4 +111,26 @@ describe("registry lookups per API key", () => {
     }
     expect(reg.requests.length).toBe(before);
   });
+
+  it("self-refine's checks (repair) and the gateway's MCP tool take the same budget", async () => {
+    await spend();
+    const before = reg.requests.length;
+    up.setHandler(() => ({ kind: "json", content: answer }));
+    try {
+      const res = await chat("up:repair", false);
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as { slopguard: { packages: Array<{ name: string; verdict: string }> } };
+      expect(json.slopguard.packages).toMatchObject([{ name: "budget-chat-0-zz", verdict: "unknown" }]);
+    } finally {
+      up.setHandler(undefined);
+    }
+    const mcp = await fetch(`${gw.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${K1}` },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "check_packages", arguments: { packages: names("mcp", 2), ecosystem: "npm" } } }),
+    });
+    const rpc = (await mcp.json()) as { result: { structuredContent: { packages: Array<{ verdict: string }> } } };
+    expect(rpc.result.structuredContent.packages.map((p) => p.verdict)).toEqual(["unknown", "unknown"]);
+    expect(reg.requests.length).toBe(before);
+  });
 });

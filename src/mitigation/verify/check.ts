@@ -10,6 +10,7 @@ import type { ToolSpecsInput } from "../../packages/toolcalls/config.js";
 import { withTimeout } from "../prompt.js";
 import { badPackages } from "../report.js";
 import type { Piece } from "./segments.js";
+import type { LookupBudget } from "../../packages/lookup-budget.js";
 
 export interface CheckScope {
   checker: PackageChecker;
@@ -17,6 +18,7 @@ export interface CheckScope {
   expectList: boolean;
   timeoutMs: number;
   signal: AbortSignal;
+  lookupBudget?: LookupBudget | undefined;
   /** The model's tool specs (config `models[].tools`), merged over the shipped defaults by the checker. */
   tools?: ToolSpecsInput;
   /** A text completion (`/v1/completions`): the answer is code, of this language when known. */
@@ -37,7 +39,7 @@ async function run(scope: CheckScope, input: CheckInput): Promise<Checked> {
     ...(scope.tools !== undefined ? { tools: scope.tools } : {}),
   };
   try {
-    const report = await withTimeout(scope.checker.check(full, { signal: scope.signal }), scope.timeoutMs, "package check");
+    const report = await withTimeout(scope.checker.check(full, { signal: scope.signal, lookupBudget: scope.lookupBudget }), scope.timeoutMs, "package check");
     return { report, ms: performance.now() - t0 };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0 };

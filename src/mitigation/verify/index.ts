@@ -66,6 +66,7 @@ function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): Che
     expectList: asksForList(call),
     timeoutMs: deps.options.checkTimeoutMs,
     signal: ctx.signal,
+    lookupBudget: ctx.lookupBudget,
     ...(tools !== undefined ? { tools } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { PackageChecker } from "../../packages/types.js";
 import { ToolSpecsSchema } from "../../packages/toolcalls/config.js";
 import { ApiError, fromZod } from "../errors.js";
+import { lookupBudgetOf } from "../rate-limit.js";
 
 const MAX_TEXT = 512 * 1024;
 
@@ -42,7 +43,7 @@ export function packagesRouter(checker: PackageChecker): Router {
       ...(text !== undefined ? { text } : {}), ...(code !== undefined ? { code } : {}), ...(packages ? { packages } : {}),
       ...(ecosystem ? { ecosystem } : {}), ...(language ? { language } : {}), ...(toolCalls ? { toolCalls } : {}), ...(tools ? { tools } : {}),
     };
-    const report = await checker.check(input, { signal: abort.signal });
+    const report = await checker.check(input, { signal: abort.signal, lookupBudget: lookupBudgetOf(res) });
     res.json({ object: "packages.check", ...report });
   });
   return router;

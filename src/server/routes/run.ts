@@ -13,6 +13,7 @@ import { metrics } from "../../metrics/index.js";
 import { ApiError, fromZod } from "../errors.js";
 import { ECOSYSTEM_HEADER, PROFILE_HEADER, type Delivered, type GatewayRun, type GatewayService } from "../service.js";
 import { pipeSse } from "../sse.js";
+import { lookupBudgetOf } from "../rate-limit.js";
 
 /** The request body parsed with the API's schema: a 400 naming the field otherwise. */
 export function parseBody<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
@@ -35,6 +36,7 @@ export function startRun(args: { service: GatewayService; req: Request; res: Res
     api: args.api,
     requestId: res.locals.requestId,
     signal: res.locals.signal,
+    lookupBudget: lookupBudgetOf(res),
     profileHeader: req.get(PROFILE_HEADER),
     ecosystemHeader: req.get(ECOSYSTEM_HEADER),
   });
