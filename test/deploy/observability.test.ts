@@ -132,9 +132,20 @@ describe("Grafana provisioning", () => {
 
   it("has a panel for everything the issue asks for", () => {
     const titles = dashboard.panels.filter((p: any) => p.type !== "row").map((p: any) => p.title.toLowerCase());
-    for (const wanted of ["requests by model", "errors by model", "p50 / p99", "time to first token", "gateway overhead", "tokens", "packages checked by verdict", "hallucination rate over time", "self-refine rounds", "rag retrieval latency", "queue depth"]) {
+    for (const wanted of ["requests by model", "errors by model", "p50 / p99", "time to first token", "gateway overhead", "tokens", "packages checked by verdict", "hallucination rate over time", "self-refine rounds", "rag retrieval latency", "queue depth", "agent tool calls", "retries and fallbacks", "circuit breaker"]) {
       expect(titles.some((t: string) => t.includes(wanted)), wanted).toBe(true);
     }
+  });
+
+  it("shows every model API, not only chat completions (agents speak Responses and Messages)", () => {
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
+    expect(exprs.filter((e) => e.includes('route="'))).toEqual([]);
+    const route = dashboard.templating.list.find((v: any) => v.name === "route");
+    for (const r of ["/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/completions"]) {
+      expect(new RegExp(`^(?:${route.allValue})$`).test(r), r).toBe(true);
+      expect(route.query.split(",")).toContain(r);
+    }
+    expect(new RegExp(`^(?:${route.allValue})$`).test("/v1/packages/check")).toBe(false);
   });
 });
 
