@@ -23,8 +23,8 @@ import type { ProviderRegistry } from "./index.js";
 import { linkedAbort } from "./timing.js";
 import { ProviderError, type Provider } from "./types.js";
 
-export const ATTEMPTS_HEADER = "x-slopguard-attempts";
-export const SERVED_BY_HEADER = "x-slopguard-served-by";
+export const ATTEMPTS_HEADER = "X-Slopguard-Attempts";
+export const SERVED_BY_HEADER = "X-Slopguard-Served-By";
 
 /** Longest backoff between two attempts, whatever `retryBackoffMs` and the retry count say. */
 const MAX_BACKOFF_MS = 8_000;
