@@ -155,6 +155,19 @@ describe("constrained decoding on the testbed", () => {
     });
   }
 
+  it("/v1/completions in a requirements file: the line the prompt began is finished as a real name", async () => {
+    const prompt = "# Path: requirements.txt\nflask\ndja";
+    const json: any = await client.completions.create({ model: "testbed:constrained", prompt, max_tokens: 12, temperature: 0 });
+    const rec = constrainRecord(json.slopguard);
+    // Without the file's kind a line at the start of the text is prose, and nothing would be constrained.
+    expect(rec.data.names.length).toBeGreaterThan(0);
+    expect(rec.data.names[0]).toMatch(/^dja/);
+    expect(rec.data.leaks).toBe(0);
+    const checked = await gw.services.packageChecker!.check({ packages: rec.data.names, ecosystem: "pypi" });
+    for (const p of checked.packages) expect(p.verdict, p.name).toBe("exists");
+    for (const p of json.slopguard.packages) expect(p.verdict, p.name).toBe("exists");
+  });
+
   it("rejects logit_bias with constrained decoding rather than mixing the two", async () => {
     await expect(
       client.chat.completions.create({ model: "testbed:constrained", messages: cases.seen, logit_bias: { "100": -100 } }),

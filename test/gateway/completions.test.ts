@@ -170,6 +170,27 @@ describe("the guard reads a completion as code", () => {
   });
 });
 
+describe("the guard reads a requirements file's completion as requirement lines", () => {
+  const prompt = "# Path: requirements.txt\nflask==3.0.0\n";
+  it("annotate reports the made-up line; strict withholds the completion (JSON and stream)", async () => {
+    up.setModel(() => ({ text: "reqeusts-oauthlib2>=1.0\nrequests\n" }));
+    const annotated: any = await client.completions.create({ model: "chat-up", prompt });
+    expect(annotated.slopguard.packages).toEqual([
+      expect.objectContaining({ name: "reqeusts-oauthlib2", ecosystem: "pypi", verdict: "not_found", source: "requirements" }),
+      expect.objectContaining({ name: "requests", verdict: "exists", source: "requirements" }),
+    ]);
+    const strict: any = await client.completions.create({ model: "chat-up:strict", prompt });
+    const text = strict.choices[0].text as string;
+    // Lines that are all requirements read as one bare list: strict withholds the list whole, naming the bad line.
+    expect(text).not.toMatch(/^reqeusts-oauthlib2>=1\.0$/m);
+    expect(text).toContain("reqeusts-oauthlib2 (pypi)");
+    expect(strict.slopguard.action).toBe("blocked");
+    expect(strict.slopguard.withheld).toEqual([{ kind: "list", reason: "not_found", packages: ["reqeusts-oauthlib2"] }]);
+    const s = await streamed({ model: "chat-up:strict", prompt });
+    expect(s.text).toBe(text);
+  });
+});
+
 describe("repair on a completion", () => {
   it("asks again as a chat turn naming the made-up package (the completion's own text would get the same answer)", async () => {
     up.setModel((turn) => (turn.api === "completions" ? { text: `import ${MADE_UP}\n` } : { text: "import requests\n" }));
@@ -237,5 +258,9 @@ describe("the file's language", () => {
     expect(completionLanguage("def f(x):\n    return x\n", "")).toBe("python");
     expect(completionLanguage("const fs = require('fs');\n", "")).toBe("javascript");
     expect(completionLanguage("hello", "")).toBeUndefined();
+    for (const file of ["requirements.txt", "app/requirements-dev.txt", "constraints.txt", "requirements/base.in"]) {
+      expect(completionLanguage(`# Path: ${file}\nflask\n`, undefined), file).toBe("requirements");
+    }
+    expect(completionLanguage("# Path: notes/requirements.md\n", undefined)).toBeUndefined();
   });
 });

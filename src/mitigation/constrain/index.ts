@@ -71,10 +71,10 @@ export function createConstrain(deps: { options: ConstrainOptions }): Mitigation
   };
 }
 
-/** A text completion of a Python or JavaScript/TypeScript file is code from its first character. */
+/** A text completion of a Python, JavaScript/TypeScript or requirements file is that from its first character. */
 function documentOf(call: ModelCall): ConstrainRequest["document"] {
   const language = call.completion?.language;
-  if (language === "python") return "python";
+  if (language === "python" || language === "requirements") return language;
   return language === "javascript" || language === "typescript" ? "javascript" : undefined;
 }
 

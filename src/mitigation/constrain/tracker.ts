@@ -20,7 +20,7 @@ export interface TrackerOptions {
   /** The prompt asked for a bare list of packages: the whole answer is one. */
   expectList: boolean;
   /** The text is a code file of this language rather than Markdown (a text completion). */
-  document?: "python" | "javascript";
+  document?: "python" | "javascript" | "requirements";
 }
 
 export interface TrackerStats {

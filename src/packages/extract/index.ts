@@ -17,6 +17,7 @@ export interface ExtractContext extends ModuleMaps {
 
 const LANGUAGE_KIND: Record<string, BlockKind> = {
   python: "python", py: "python", javascript: "javascript", js: "javascript", typescript: "javascript", ts: "javascript",
+  requirements: "requirements",
 };
 
 function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
