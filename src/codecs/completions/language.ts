@@ -5,7 +5,7 @@
  * style with `<filename>app.py`. Without one, the code's own marks decide (Python's
  * `def …:` and `import x` lines against JavaScript's `require(`, `const`, `=>`); a tie
  * leaves it to the checker, which guesses per block. A requirements file (`requirements*.txt`,
- * `constraints*.txt`, `*.in`) is "requirements": every line of it names a PyPI package.
+ * `constraints*.txt`, pip-tools' `requirements/*.in`) is "requirements": its lines name PyPI packages.
  */
 const EXTENSIONS: Record<string, string> = {
   py: "python", pyi: "python", pyw: "python", ipynb: "python",
