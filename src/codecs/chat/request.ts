@@ -28,21 +28,40 @@ export interface DecodedChat {
   includeUsage: boolean;
 }
 
-export function decodeChatRequest(req: ChatRequest): DecodedChat {
+/** The fields a request has that `modelled` does not name: they travel in `call.native.extra`. */
+export function extraFields(req: object, modelled: ReadonlySet<string>): Raw {
   const extra: Raw = {};
-  for (const [k, v] of Object.entries(req)) if (!MODELLED.has(k) && v !== undefined) extra[k] = v;
+  for (const [k, v] of Object.entries(req)) if (!modelled.has(k) && v !== undefined) extra[k] = v;
+  return extra;
+}
+
+/** Sampling fields OpenAI's chat and text-completion requests share. */
+export function decodeSampling(req: {
+  temperature?: number | null | undefined;
+  top_p?: number | null | undefined;
+  top_k?: number | null | undefined;
+  stop?: string | string[] | null | undefined;
+  seed?: number | null | undefined;
+}): Pick<ModelCall, "temperature" | "topP" | "topK" | "stop" | "seed"> {
+  return defined({
+    temperature: req.temperature ?? undefined,
+    topP: req.top_p ?? undefined,
+    topK: req.top_k ?? undefined,
+    stop: req.stop == null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
+    seed: req.seed ?? undefined,
+  });
+}
+
+export function decodeChatRequest(req: ChatRequest): DecodedChat {
+  const extra = extraFields(req, MODELLED);
   const call: ModelCall = {
     prompt: req.messages.map(decodeMessage),
     ...defined({
       tools: req.tools?.flatMap(decodeTool),
       toolChoice: decodeToolChoice(req.tool_choice),
       maxOutputTokens: req.max_completion_tokens ?? req.max_tokens ?? undefined,
-      temperature: req.temperature ?? undefined,
-      topP: req.top_p ?? undefined,
-      topK: req.top_k ?? undefined,
-      stop: req.stop == null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
-      seed: req.seed ?? undefined,
     }),
+    ...decodeSampling(req),
     native: { api: API, extra },
   };
   return { call, model: req.model, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true };

@@ -5,7 +5,7 @@
  * request as a chat turn (`call.prompt`), for providers that only chat.
  */
 import type { Message, ModelCall } from "../../core/parts.js";
-import { defined } from "../chat/request.js";
+import { decodeSampling, defined, extraFields } from "../chat/request.js";
 import { completionLanguage } from "./language.js";
 import type { CompletionRequest } from "./schema.js";
 
@@ -22,22 +22,15 @@ export interface DecodedCompletion {
 }
 
 export function decodeCompletionRequest(req: CompletionRequest): DecodedCompletion {
-  const extra: Raw = {};
-  for (const [k, v] of Object.entries(req)) if (!MODELLED.has(k) && v !== undefined) extra[k] = v;
+  const extra = extraFields(req, MODELLED);
   const prompt = typeof req.prompt === "string" ? req.prompt : req.prompt[0]!;
   const suffix = req.suffix ?? undefined;
   const language = completionLanguage(prompt, suffix);
   const call: ModelCall = {
     prompt: chatTurns(prompt, suffix),
     completion: { prompt, ...defined({ suffix, language }) },
-    ...defined({
-      maxOutputTokens: req.max_tokens ?? undefined,
-      temperature: req.temperature ?? undefined,
-      topP: req.top_p ?? undefined,
-      topK: req.top_k ?? undefined,
-      stop: req.stop == null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
-      seed: req.seed ?? undefined,
-    }),
+    ...defined({ maxOutputTokens: req.max_tokens ?? undefined }),
+    ...decodeSampling(req),
     native: { api: API, extra },
   };
   return { call, model: req.model, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true };

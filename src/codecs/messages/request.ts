@@ -10,7 +10,7 @@
  * role are joined again on the way out (the API joins them anyway).
  */
 import type { AnswerPart, Message, ModelCall, Native, OpaquePart, TextPart, ToolChoice, ToolDefinition, ToolResultPart } from "../../core/parts.js";
-import { defined } from "../chat/request.js";
+import { defined, extraFields } from "../chat/request.js";
 import type { ContentBlock, MessageParam, MessagesRequest, MessagesTool } from "./schema.js";
 
 const API = "messages" as const;
@@ -32,8 +32,7 @@ export interface DecodedMessages {
 }
 
 export function decodeMessagesRequest(req: MessagesRequest, headers: Record<string, string | undefined> = {}): DecodedMessages {
-  const extra: Raw = {};
-  for (const [k, v] of Object.entries(req)) if (!MODELLED.has(k) && v !== undefined) extra[k] = v;
+  const extra = extraFields(req, MODELLED);
   const passed: Record<string, string> = {};
   for (const h of PASSED_HEADERS) if (headers[h]) passed[h] = headers[h];
   const system = decodeSystem(req.system);

@@ -11,7 +11,7 @@
  * system message a mitigation adds is sent as `instructions` too.
  */
 import type { AnswerPart, Message, ModelCall, OpaquePart, SystemMessage, TextPart, ToolChoice, ToolDefinition, ToolKind, ToolResultPart } from "../../core/parts.js";
-import { defined } from "../chat/request.js";
+import { defined, extraFields } from "../chat/request.js";
 import {
   API,
   base,
@@ -57,8 +57,7 @@ export interface DecodedResponses {
 }
 
 export function decodeResponsesRequest(req: ResponsesRequest, onInvalid: OnInvalid): DecodedResponses {
-  const extra: Raw = {};
-  for (const [k, v] of Object.entries(req)) if (!MODELLED.has(k) && v !== undefined) extra[k] = v;
+  const extra = extraFields(req, MODELLED);
   const names = new Map<string, { namespace: string; name: string }>();
   const tools = req.tools?.flatMap((t, i) => decodeTool(t, `tools[${i}]`, onInvalid, names));
   const toolChoice = decodeToolChoice(req.tool_choice);
