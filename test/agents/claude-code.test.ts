@@ -14,15 +14,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
-import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { installedNames } from "./fake-tools.js";
-import { AGENTS, runAgent, shellCall, type AgentRun } from "./harness.js";
-import { installAgent } from "./install.js";
+import { runAgent, type AgentRun } from "./harness.js";
+import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, livePackages, prepareAgent } from "./install-scenario.js";
 
-const REAL = "requests";
-const MADE_UP_PIP = "reqeusts-oauthlib2";
-const MADE_UP_NPM = "lodahs-utils";
-const RUN_TIMEOUT_MS = 150_000;
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
@@ -34,31 +30,20 @@ function anthropicModel(name: string, profile: string) {
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
-  // Names the snapshot does not settle (the npm snapshot is partial) go to a loopback
-  // registry that knows none of them, so the made-up names are settled as not found.
   registry = await startFakeRegistry();
   gw = await startGateway({
     config: {
       models: [anthropicModel("claude-default", "default"), anthropicModel("claude-strict", "strict")],
-      packages: { mode: "live", registries: { npm: { url: registry.url }, pypi: { jsonUrl: `${registry.url}pypi/` } } },
+      packages: livePackages(registry),
     },
   });
-  const claude = await installAgent(AGENTS["claude-code"]);
-  console.log(`[agents] claude-code ${claude.version}, installed in ${claude.installMs} ms${claude.installMs ? "" : " (cached)"}`);
+  await prepareAgent("claude-code");
 }, 600_000);
 afterAll(async () => {
   await gw?.close();
   await up?.close();
   await registry?.close();
 });
-
-/** One step per tool result the agent has sent back: the real install, then the made-up ones, then done. */
-function installer(turn: ModelTurn): ModelAnswer {
-  const step = turn.toolResults.length;
-  if (step === 0) return { toolCalls: [shellCall(turn, `pip install ${REAL}`)] };
-  if (step === 1) return { toolCalls: [shellCall(turn, `pip install ${MADE_UP_PIP} && npm install ${MADE_UP_NPM}`)] };
-  return { text: "All packages are installed." };
-}
 
 async function runClaude(model: string): Promise<AgentRun> {
   up.setModel(installer);

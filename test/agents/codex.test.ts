@@ -20,14 +20,10 @@ import { startGateway, upstreamModel, type TestGateway } from "../helpers/gatewa
 import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
 import { installedNames } from "./fake-tools.js";
-import { AGENTS, runAgent, shellCall, type AgentRun } from "./harness.js";
-import { installAgent } from "./install.js";
+import { runAgent, type AgentRun } from "./harness.js";
+import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, livePackages, prepareAgent } from "./install-scenario.js";
 
-const REAL = "requests";
-const MADE_UP_PIP = "reqeusts-oauthlib2";
-const MADE_UP_NPM = "lodahs-utils";
 const PATCH = "*** Begin Patch\n*** Add File: requirements.txt\n+flask-restfull==0.3.10\n+requests>=2.31\n*** End Patch\n";
-const RUN_TIMEOUT_MS = 150_000;
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
@@ -40,32 +36,21 @@ const UPSTREAMS = {
 
 beforeAll(async () => {
   up = await startScriptedUpstream();
-  // Names the snapshot does not settle (the npm snapshot is partial) go to a loopback
-  // registry that knows none of them, so the made-up names are settled as not found.
   registry = await startFakeRegistry();
   const models = Object.values(UPSTREAMS).flatMap(({ provider, model }) => [
     upstreamModel(up, { name: model, provider, timeoutMs: 30_000 }),
     upstreamModel(up, { name: `${model}-strict`, provider, profile: "strict", timeoutMs: 30_000 }),
   ]);
   gw = await startGateway({
-    config: { models, packages: { mode: "live", registries: { npm: { url: registry.url }, pypi: { jsonUrl: `${registry.url}pypi/` } } } },
+    config: { models, packages: livePackages(registry) },
   });
-  const codex = await installAgent(AGENTS.codex);
-  console.log(`[agents] codex ${codex.version}, installed in ${codex.installMs} ms${codex.installMs ? "" : " (cached)"}`);
+  await prepareAgent("codex");
 }, 600_000);
 afterAll(async () => {
   await gw?.close();
   await up?.close();
   await registry?.close();
 });
-
-/** One step per tool result Codex has sent back: the real install, then the made-up ones, then done. */
-function installer(turn: ModelTurn): ModelAnswer {
-  const step = turn.toolResults.length;
-  if (step === 0) return { toolCalls: [shellCall(turn, `pip install ${REAL}`)] };
-  if (step === 1) return { toolCalls: [shellCall(turn, `pip install ${MADE_UP_PIP} && npm install ${MADE_UP_NPM}`)] };
-  return { text: "All packages are installed." };
-}
 
 async function runCodex(model: string, script: (turn: ModelTurn) => ModelAnswer, prompt: string): Promise<AgentRun & { requests: ScriptedUpstream["requests"] }> {
   up.setModel(script);
