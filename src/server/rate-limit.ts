@@ -59,8 +59,16 @@ export function rateLimit({ limiter, limits }: RateLimitOptions): RequestHandler
 export function lookupBudget({ limiter, perMinute }: { limiter: RateLimiter; perMinute: number }): RequestHandler {
   if (perMinute === 0) return (_req, _res, next) => next();
   return (req, res, next) => {
-    const key = `${subjectOf(req.headers.authorization, req.socket.remoteAddress)}:lookups`;
-    const budget: LookupBudget = { take: async () => (await limiter.consume(key, 1, perMinute)).allowed };
+    // The key (a hash of the token) is worked out only when a check starts a live lookup: most requests never do.
+    const { authorization } = req.headers;
+    const address = req.socket.remoteAddress;
+    let key: string | undefined;
+    const budget: LookupBudget = {
+      take: async () => {
+        key ??= `${subjectOf(authorization, address)}:lookups`;
+        return (await limiter.consume(key, 1, perMinute)).allowed;
+      },
+    };
     res.locals.lookupBudget = budget;
     next();
   };
