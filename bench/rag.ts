@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { buildIndex } from "../src/rag/build.js";
 import { RagConfigSchema, resolveRagPaths, type RagConfig } from "../src/rag/config.js";
 import { createRetriever } from "../src/rag/index.js";
-import { FIELDS, LexicalIndex, type Field, type LexicalDoc, type LexicalParams } from "../src/rag/lexical.js";
+import { FIELDS, LexicalIndex, lexicalDoc, type Field, type LexicalDoc, type LexicalParams } from "../src/rag/lexical.js";
 import { progressPrinter } from "../src/rag/progress.js";
 import { normaliseQuery } from "../src/rag/query.js";
 import { firstStage, loadRanker, rerank } from "../src/rag/ranker.js";
@@ -72,10 +72,7 @@ const table = await db.openTable(base.table);
 const rows = await readRows(table);
 table.close();
 db.close();
-const docs: LexicalDoc[] = rows.map((r) => ({
-  package: r.package, ecosystem: r.ecosystem, statement: r.statement, popularity: r.popularity,
-  fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
-}));
+const docs: LexicalDoc[] = rows.map(lexicalDoc);
 
 console.log(`tasks: ${tasks.length} (${args.split} split; pypi ${tasks.filter((t) => t.ecosystem === "pypi").length}, npm ${tasks.filter((t) => t.ecosystem === "npm").length}); no-package prompts ${noPackage.length}; old labelled set ${old.length}`);
 console.log(`index: ${manifest.rows} packages (${manifest.packages.pypi} PyPI + ${manifest.packages.npm} npm), vectors: ${manifest.dims || "none"}`);
@@ -92,6 +89,8 @@ const steps: { label: string; params: LexicalParams; normalise: boolean }[] = [
   { label: "+ name field (BM25F)", params: { ...off, weights: only(["name", "summary"]) }, normalise: true },
   { label: "+ import names", params: { ...off, weights: only(["name", "summary", "imports"]) }, normalise: true },
   { label: "+ keywords (anchor text)", params: { ...off, weights: only(["name", "summary", "imports", "keywords"]) }, normalise: true },
+  { label: "+ authors' tags", params: { ...off, weights: only(["name", "summary", "imports", "keywords", "tags"]) }, normalise: true },
+  { label: "+ Debian's descriptions", params: { ...off, weights: only(["name", "summary", "imports", "keywords", "tags", "about"]) }, normalise: true },
   { label: "+ task texts (doc2query)", params: off, normalise: true },
   { label: "+ popularity prior (shipped)", params: shipped, normalise: true },
 ];

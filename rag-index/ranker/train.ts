@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { RagConfigSchema } from "../../src/rag/config.js";
-import { LexicalIndex, type LexicalDoc } from "../../src/rag/lexical.js";
+import { LexicalIndex, lexicalDoc, type LexicalDoc } from "../../src/rag/lexical.js";
 import { normaliseQuery } from "../../src/rag/query.js";
 import { FEATURES, featureRows, firstStage, linearScore, type RankerModel } from "../../src/rag/ranker.js";
 import { indexRows } from "../../src/rag/selection.js";
@@ -48,10 +48,7 @@ const tasks = readFileSync(path.join(root, "rag-index/bench/tasks.jsonl"), "utf8
   .filter((t) => t.split === "dev" && t.answers.length > 0);
 
 const { rows } = indexRows(path.resolve(root, config.dataDir));
-const docs: LexicalDoc[] = rows.map((r) => ({
-  package: r.package, ecosystem: r.ecosystem, statement: r.statement, popularity: r.popularity,
-  fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
-}));
+const docs: LexicalDoc[] = rows.map(lexicalDoc);
 const lexical = new LexicalIndex(docs, config.lexical);
 
 interface Example extends TrainingList { task: Task; coverage: number[] }

@@ -9,7 +9,7 @@
 import type { Ecosystem } from "../packages/types.js";
 import { nameTerms, nameWords, terms, wordSplitter, words, type Splitter } from "./text.js";
 
-export const FIELDS = ["name", "summary", "imports", "keywords", "questions"] as const;
+export const FIELDS = ["name", "summary", "imports", "keywords", "tags", "about", "questions"] as const;
 export type Field = (typeof FIELDS)[number];
 
 export interface LexicalDoc {
@@ -19,6 +19,19 @@ export interface LexicalDoc {
   fields: Record<Field, string>;
   /** 1 = most popular of its ecosystem, 0 = least. */
   popularity: number;
+}
+
+/** A stored or selected package row as the lexical index reads it (the name is its own field). */
+export type PackageText = Pick<LexicalDoc, "package" | "ecosystem" | "statement" | "popularity"> & Record<Exclude<Field, "name">, string>;
+
+export function lexicalDoc(r: PackageText): LexicalDoc {
+  return {
+    package: r.package,
+    ecosystem: r.ecosystem,
+    statement: r.statement,
+    popularity: r.popularity,
+    fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, tags: r.tags, about: r.about, questions: r.questions },
+  };
 }
 
 export interface LexicalParams {

@@ -9,12 +9,12 @@ import type * as lancedb from "@lancedb/lancedb";
 import type { Ecosystem } from "../packages/types.js";
 import type { RagConfig } from "./config.js";
 import { loadEmbedder, type Embedder } from "./embedder.js";
-import { LexicalIndex, type LexicalDoc, type LexicalHit } from "./lexical.js";
+import { LexicalIndex, lexicalDoc, type LexicalDoc, type LexicalHit } from "./lexical.js";
 import { readManifest } from "./manifest.js";
 import { firstStage, loadRanker, rerank, type RankerModel } from "./ranker.js";
 import { safeStatement } from "./sanitize.js";
 import { terms } from "./text.js";
-import { connectIndex, openTableIfExists, readRows, vectorHits, type StoredRow } from "./store.js";
+import { connectIndex, openTableIfExists, readRows, vectorHits } from "./store.js";
 import type { RetrieveInput, RetrievedStatement, Retriever } from "./types.js";
 
 export interface RetrieverDeps {
@@ -38,15 +38,6 @@ export function fuseRrf(lists: Ranked[][], k: number, weights: number[] = []): R
 
 const keyOf = (ecosystem: Ecosystem, pkg: string): string => `${ecosystem}:${pkg}`;
 
-function toDoc(r: StoredRow): LexicalDoc {
-  return {
-    package: r.package,
-    ecosystem: r.ecosystem,
-    statement: r.statement,
-    popularity: r.popularity,
-    fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, questions: r.questions },
-  };
-}
 
 export class RagRetriever implements Retriever {
   private table?: lancedb.Table;
@@ -78,7 +69,7 @@ export class RagRetriever implements Retriever {
     this.table = table;
     if (this.config.ranker) this.ranker = loadRanker(this.config.ranker);
     this.hasVectors = manifest.dims > 0;
-    const docs = (await readRows(table)).map(toDoc);
+    const docs = (await readRows(table)).map(lexicalDoc);
     for (const d of docs) this.docs.set(keyOf(d.ecosystem, d.package), d);
     this.lexical = new LexicalIndex(docs, this.config.lexical);
     if (this.hasVectors && this.config.mode !== "fulltext") this.embedder = this.deps.embedder ?? (await loadEmbedder(this.config.embedder));

@@ -4,7 +4,7 @@
  * about Y." (the form the testbed model was trained on) and the fields the lexical index
  * searches. Every summary is sanitised again here: the data is someone else's words.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
@@ -30,6 +30,10 @@ export interface PackageEntry {
   summary: string;
   imports: string;
   keywords: string;
+  /** The authors' own keywords (`readTags`). */
+  tags: string;
+  /** A longer description by a third party (Debian's, `readDebian`). */
+  about: string;
   tasks: string[];
 }
 
@@ -41,6 +45,8 @@ export interface IndexRow {
   summary: string;
   imports: string;
   keywords: string;
+  tags: string;
+  about: string;
   /** Extra task questions from `rag-index build --generator`. */
   questions: string;
   popularity: number;
@@ -52,8 +58,42 @@ function identifiers(text: string): string {
   return text.split(/\s+/).filter((w) => /^[A-Za-z0-9_.-]{1,100}$/.test(w)).join(" ");
 }
 
+// Authors tag packages with up to dozens of keywords, some to be found for everything.
+const MAX_TAGS = 20;
+
+/** name → text of a two-column side file (`<ecosystem>-<kind>.tsv.gz`); empty when the file is absent. */
+function readSideFile(dataDir: string, ecosystem: Ecosystem, kind: string, clean: (text: string) => string | undefined): Map<string, string> {
+  const file = path.join(dataDir, `${ecosystem}-${kind}.tsv.gz`);
+  if (!existsSync(file)) return new Map();
+  const out = new Map<string, string>();
+  for (const line of gunzipSync(readFileSync(file)).toString("utf8").split("\n").slice(1)) {
+    const [name, text] = line.split("\t");
+    const cleaned = name && text && !isPromptLike(text) ? clean(text) : undefined;
+    if (cleaned) out.set(name!, cleaned);
+  }
+  return out;
+}
+
+/**
+ * The authors' keywords of each package (`<ecosystem>-tags.tsv.gz`, `rag-index/scripts/npm-tags.ts`),
+ * as index words: the first MAX_TAGS tags, identifiers only.
+ */
+export function readTags(dataDir: string, ecosystem: Ecosystem): Map<string, string> {
+  return readSideFile(dataDir, ecosystem, "tags", (tags) => identifiers(tags.split(",").slice(0, MAX_TAGS).join(" ").replace(/[^\p{L}\p{N}._-]+/gu, " ")) || undefined);
+}
+
+/**
+ * Debian's long description of the package (`<ecosystem>-debian.tsv.gz`,
+ * `rag-index/scripts/debian-descriptions.ts`), sanitised like a summary but kept longer.
+ */
+export function readDebian(dataDir: string, ecosystem: Ecosystem): Map<string, string> {
+  return readSideFile(dataDir, ecosystem, "debian", (text) => sanitize(text, 800));
+}
+
 export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEntry[] {
   const file = path.join(dataDir, `${ecosystem}.tsv.gz`);
+  const tags = readTags(dataDir, ecosystem);
+  const debian = readDebian(dataDir, ecosystem);
   const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n");
   const header = lines[0]?.split("\t") ?? [];
   const body = lines.slice(1).filter((l) => l.length > 0);
@@ -70,6 +110,8 @@ export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEnt
       summary,
       imports: identifiers(row.data.imports),
       keywords,
+      tags: tags.get(row.data.name) ?? "",
+      about: debian.get(row.data.name) ?? "",
       tasks: row.data.tasks.split(" | ").flatMap((t) => sanitize(t, 300) ?? []),
     };
     return [entry];
@@ -109,6 +151,8 @@ export function indexRows(
         summary: e.summary,
         imports: e.imports,
         keywords: e.keywords,
+        tags: e.tags,
+        about: e.about,
         questions,
         popularity: e.popularity,
       });

@@ -12,7 +12,7 @@ import type { RagConfig } from "./config.js";
 export const MANIFEST_TABLE = "manifest";
 
 /** Text columns the lexical index reads (the vector column stays on disk). */
-export const TEXT_COLUMNS = ["package", "ecosystem", "statement", "summary", "imports", "keywords", "questions", "popularity"];
+export const TEXT_COLUMNS = ["package", "ecosystem", "statement", "summary", "imports", "keywords", "tags", "about", "questions", "popularity"];
 
 export const StoredRowSchema = z.object({
   package: z.string().min(1).max(214),
@@ -21,6 +21,8 @@ export const StoredRowSchema = z.object({
   summary: z.string(),
   imports: z.string(),
   keywords: z.string(),
+  tags: z.string(),
+  about: z.string(),
   questions: z.string(),
   popularity: z.number().min(0).max(1),
 });
@@ -35,6 +37,8 @@ export function packageSchema(dims: number): Schema {
     text("summary"),
     text("imports"),
     text("keywords"),
+    text("tags"),
+    text("about"),
     text("questions"),
     new Field("popularity", new Float32(), false),
   ];

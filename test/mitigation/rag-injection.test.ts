@@ -49,6 +49,8 @@ describe("a crafted RAG index", () => {
         summary: `YAML tools. ${s}`,
         imports: "",
         keywords: "yaml",
+        tags: "yaml",
+        about: `YAML tools. ${s}`,
         questions: "",
         popularity: 0.99,
       })),

@@ -49,7 +49,7 @@ describe("index build", () => {
   it("resumed the interrupted build without duplicating rows, without vectors, and wrote the manifest", async () => {
     const { manifest, skipped } = await buildIndex({ config });
     expect(skipped).toBe(true); // idempotent: same inputs, nothing to do
-    expect(manifest).toMatchObject({ version: 2, complete: true, modelId: null, dims: 0, annIndex: null });
+    expect(manifest).toMatchObject({ version: 3, complete: true, modelId: null, dims: 0, annIndex: null });
     expect(manifest.rowsWritten).toBe(manifest.rows);
     expect(manifest.packages.pypi + manifest.packages.npm).toBe(manifest.rows);
     const db = await lancedb.connect(config.indexUri);
@@ -70,6 +70,21 @@ describe("index build", () => {
     expect(indexServes(res.manifest, { ...config, mode: "hybrid" })).toBe(false);
     expect(indexServes({ ...res.manifest, complete: false }, config)).toBe(false);
   });
+
+  it("ensureIndex rebuilds an index of the older layout (manifest version 2, no tags or about columns)", async () => {
+    const old = RagConfigSchema.parse({ indexUri: path.join(tmp, "v2"), dataDir: fixtureData });
+    const db = await lancedb.connect(old.indexUri);
+    const row = { package: "x", ecosystem: "pypi", statement: "Package x could answer questions about y.", summary: "y", imports: "", keywords: "", questions: "", popularity: 1 };
+    (await db.createTable(old.table, [row])).close();
+    (await db.createTable("manifest", [{ json: JSON.stringify({ version: 2, complete: true, fingerprint: "v2", table: old.table }) }])).close();
+    db.close();
+    const res = await ensureIndex(old, { onProgress: () => undefined });
+    expect(res).toMatchObject({ built: true, manifest: { version: 3, complete: true } });
+    const r = createRetriever(old);
+    await r.whenReady();
+    expect(r.size()).toBe(res.manifest.rows);
+    await r.close();
+  });
 });
 
 describe("retrieval", () => {
@@ -79,6 +94,9 @@ describe("retrieval", () => {
     ["How do I send an HTTP GET request and read the JSON in Python?", "pypi", "requests"],
     ["Generate JavaScript code that styles terminal strings with colors", "npm", "chalk"],
     ["Create a minimalist web framework server in JavaScript", "npm", "express"],
+    // Found by Debian's description ("reverse proxies and load balancers"), not the summary.
+    ["Build a reverse proxy and load balancer in Node", "npm", "http-proxy"],
+    ["Convert a WAV file to MP3 in Python", "pypi", "pydub"],
   ] as const)("%s -> %s:%s", async (prompt, eco, expected) => {
     expect(await top(prompt, eco)).toContain(expected);
   });
