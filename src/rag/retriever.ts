@@ -38,7 +38,6 @@ export function fuseRrf(lists: Ranked[][], k: number, weights: number[] = []): R
 
 const keyOf = (ecosystem: Ecosystem, pkg: string): string => `${ecosystem}:${pkg}`;
 
-
 export class RagRetriever implements Retriever {
   private table?: lancedb.Table;
   private db?: lancedb.Connection;
