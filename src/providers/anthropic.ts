@@ -23,7 +23,7 @@ import { ProviderError, type CallOptions, type Provider } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
 
 /** Anthropic's error types in a stream's `event: error`, as the status they stand for. */
-const STREAM_ERROR_STATUS: Record<string, number> = { overloaded_error: 529, rate_limit_error: 429, api_error: 500, invalid_request_error: 400 };
+const STREAM_ERROR_STATUS: Record<string, number> = { overloaded_error: 529, rate_limit_error: 429, api_error: 500, timeout_error: 504, invalid_request_error: 400 };
 
 export class AnthropicProvider extends HttpUpstream implements Provider {
   readonly kind = "anthropic";

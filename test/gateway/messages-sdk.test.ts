@@ -341,6 +341,8 @@ describe("an Anthropic upstream that goes silent mid-stream", () => {
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(text).toContain("event: error");
     expect(text).toContain("Upstream stopped sending mid-stream: nothing for 300 ms");
+    // Anthropic's own type for a 504, so its SDKs and Claude Code treat it as a timeout.
+    expect(text).toMatch(/"error":\{"type":"timeout_error"/);
     expect(text).not.toContain("message_stop");
     // The hung upstream response saw its client (the gateway) go away.
     expect(await up.waitForClientClose(up.requests.length - 1, 2_000)).toBeGreaterThanOrEqual(0);

@@ -22,7 +22,7 @@ export function messagesStreamWriter(meta: { id: string; model: string }): Strea
   };
 }
 
-/** Anthropic's error types by status (its documented table; 529 is `overloaded_error`). */
+/** Anthropic's error types by status (its documented table; 504 is `timeout_error`, 529 `overloaded_error`). */
 function errorType(status: number): string {
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
@@ -30,6 +30,7 @@ function errorType(status: number): string {
   if (status === 413) return "request_too_large";
   if (status === 429) return "rate_limit_error";
   if (status === 503 || status === 529) return "overloaded_error";
+  if (status === 504) return "timeout_error";
   if (status >= 500) return "api_error";
   return "invalid_request_error";
 }
