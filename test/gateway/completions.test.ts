@@ -191,6 +191,32 @@ describe("the guard reads a requirements file's completion as requirement lines"
   });
 });
 
+describe("the guard reads a package.json completion as dependency entries", () => {
+  // The editor's cursor is inside "dependencies", halfway through a name it began typing.
+  const prompt = '// Path: web/package.json\n{\n  "name": "web",\n  "scripts": { "build": "tsc" },\n  "dependencies": {\n    "express": "^4.19.2",\n    "loda';
+  it("annotate reports the made-up name (finished from the prompt's last line); strict withholds it (JSON and stream)", async () => {
+    up.setModel(() => ({ textChunks: ['hs-utils": "^1.0.0",\n', '    "chalk": "^5.3.0"\n', "  }\n"] }));
+    const annotated: any = await client.completions.create({ model: "chat-up", prompt });
+    expect(annotated.choices[0].text).toBe('hs-utils": "^1.0.0",\n    "chalk": "^5.3.0"\n  }\n');
+    expect(annotated.slopguard.packages).toEqual([
+      // Offline, the npm snapshot is partial: a name missing from it is unknown, not absent.
+      expect.objectContaining({ name: "lodahs-utils", ecosystem: "npm", verdict: "unknown", source: "package_json" }),
+      expect.objectContaining({ name: "chalk", ecosystem: "npm", verdict: "exists", source: "package_json" }),
+    ]);
+    const strict: any = await client.completions.create({ model: "chat-up:strict", prompt });
+    expect(strict.choices[0].text).not.toContain('hs-utils": "^1.0.0"');
+    expect(strict.slopguard.action).toBe("blocked");
+    expect(strict.slopguard.withheld).toEqual([{ kind: "code", reason: "unverified", packages: ["lodahs-utils"] }]);
+    const s = await streamed({ model: "chat-up:strict", prompt });
+    expect(s.text).toBe(strict.choices[0].text);
+    // A real dependency, and a script whose command is no version, pass untouched.
+    up.setModel(() => ({ text: 'sh": "^4.17.21"\n  }\n' }));
+    const ok: any = await client.completions.create({ model: "chat-up:strict", prompt });
+    expect(ok.choices[0].text).toBe('sh": "^4.17.21"\n  }\n');
+    expect(ok.slopguard.packages).toEqual([expect.objectContaining({ name: "lodash", verdict: "exists", source: "package_json" })]);
+  });
+});
+
 describe("repair on a completion", () => {
   it("asks again as a chat turn naming the made-up package (the completion's own text would get the same answer)", async () => {
     up.setModel((turn) => (turn.api === "completions" ? { text: `import ${MADE_UP}\n` } : { text: "import requests\n" }));
@@ -262,5 +288,8 @@ describe("the file's language", () => {
       expect(completionLanguage(`# Path: ${file}\nflask\n`, undefined), file).toBe("requirements");
     }
     expect(completionLanguage("# Path: notes/requirements.md\n", undefined)).toBeUndefined();
+    expect(completionLanguage('// Path: web/package.json\n{\n  "dependencies": {\n', undefined)).toBe("package_json");
+    expect(completionLanguage("<filename>package.json\n{", undefined)).toBe("package_json");
+    expect(completionLanguage("// Path: web/package.json.bak\n", undefined)).toBeUndefined();
   });
 });

@@ -37,6 +37,18 @@ describe("extraction", () => {
     expect(p).toMatchObject({ name: "opencv-python", normalized: "opencv-python", module: "cv2", source: "import" });
   });
 
+  it("reads code said to be a package.json: a whole document by its sections, a piece of one by its entries", () => {
+    const whole = '{"name":"web","version":"1.0.0","scripts":{"build":"tsc"},"dependencies":{"express":"^4.19.2"},"devDependencies":{"vitest":"^2.0.0"}}';
+    expect(names(checker.extract({ code: whole, language: "package_json" }))).toEqual(["npm:express", "npm:vitest"]);
+    // What an editor completes inside "dependencies": entries without the braces around them.
+    const piece = ['    "lodash": "^4.17.21",', '    "left-pad": "1.3.0"', "  },", '  "scripts": { "test": "vitest" },', '  "version": "2.0.0"'].join("\n");
+    expect(checker.extract({ code: piece, language: "package_json" }).map((p) => [p.name, p.source, p.line])).toEqual([
+      ["lodash", "package_json", 1], ["left-pad", "package_json", 2],
+    ]);
+    // The same lines in an answer's prose are no manifest.
+    expect(checker.extract({ text: piece })).toEqual([]);
+  });
+
   it("strips versions and extras from list input", () => {
     expect(names(checker.extract({ packages: ["Django==4.2", "celery[redis]>=5"], ecosystem: "pypi" }))).toEqual(["pypi:django", "pypi:celery"]);
     expect(names(checker.extract({ packages: ["@scope/pkg@^3", "lodash@latest"], ecosystem: "npm" }))).toEqual(["npm:@scope/pkg", "npm:lodash"]);

@@ -5,7 +5,8 @@
  * style with `<filename>app.py`. Without one, the code's own marks decide (Python's
  * `def …:` and `import x` lines against JavaScript's `require(`, `const`, `=>`); a tie
  * leaves it to the checker, which guesses per block. A requirements file (`requirements*.txt`,
- * `constraints*.txt`, pip-tools' `requirements/*.in`) is "requirements": its lines name PyPI packages.
+ * `constraints*.txt`, pip-tools' `requirements/*.in`) is "requirements": its lines name PyPI packages;
+ * a `package.json` is "package_json": its `"name": "version"` entries name npm packages.
  */
 const EXTENSIONS: Record<string, string> = {
   py: "python", pyi: "python", pyw: "python", ipynb: "python",
@@ -15,6 +16,7 @@ const EXTENSIONS: Record<string, string> = {
 
 // requirements.txt, requirements-dev.txt, constraints.txt, and pip-tools' requirements/base.in.
 const REQUIREMENTS_FILE = /(?:^|[/\\])(?:(?:requirements|constraints)[\w.-]*|requirements[/\\][\w.-]+)\.(?:txt|in)$/i;
+const PACKAGE_JSON = /(?:^|[/\\])package\.json$/i;
 const PATH_MARK = /(?:^|\n)\s*(?:(?:#|\/\/|--|<!--)\s*(?:path|file(?:name)?)\s*:\s*|<filename>\s*)(\S+)/i;
 const PY_MARKS = [/^\s*def \w+\(.*\)\s*(->.*)?:\s*$/m, /^\s*from [\w.]+ import /m, /^\s*import [\w.]+(?:\s+as \w+)?\s*$/m, /^\s*class \w+.*:\s*$/m, /\bself\./, /^\s*(?:elif|except)\b/m];
 const JS_MARKS = [/\brequire\s*\(/, /^\s*import\s.*\sfrom\s*["']/m, /^\s*(?:const|let|var)\s/m, /=>/, /\bfunction\s*\w*\s*\(/, /;\s*$/m, /\bconsole\.log\b/, /^\s*export\s/m];
@@ -23,6 +25,7 @@ export function completionLanguage(prompt: string, suffix: string | undefined): 
   const head = prompt.slice(0, 2000);
   const mark = PATH_MARK.exec(head);
   if (mark?.[1] && REQUIREMENTS_FILE.test(mark[1])) return "requirements";
+  if (mark?.[1] && PACKAGE_JSON.test(mark[1])) return "package_json";
   const ext = mark?.[1]?.split(".").pop()?.toLowerCase();
   if (ext && EXTENSIONS[ext]) return EXTENSIONS[ext];
   // Bounded: marks are searched in the text near the cursor only.

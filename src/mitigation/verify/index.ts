@@ -58,7 +58,7 @@ export function createVerify(deps: VerifyDeps): Mitigation {
 function scopeOf(deps: VerifyDeps, ctx: MitigationContext, call: ModelCall): CheckScope {
   const tools = ctx.model.tools;
   const language = call.completion?.language;
-  const fromLanguage = language === "python" || language === "requirements" ? "pypi" : language === "javascript" || language === "typescript" ? "npm" : undefined;
+  const fromLanguage = language === "python" || language === "requirements" ? "pypi" : language === "javascript" || language === "typescript" || language === "package_json" ? "npm" : undefined;
   return {
     checker: deps.checker,
     ecosystem: ctx.ecosystem ?? fromLanguage ?? resolveEcosystem(ctx, call),

@@ -17,7 +17,7 @@ export interface ExtractContext extends ModuleMaps {
 
 const LANGUAGE_KIND: Record<string, BlockKind> = {
   python: "python", py: "python", javascript: "javascript", js: "javascript", typescript: "javascript", ts: "javascript",
-  requirements: "requirements",
+  requirements: "requirements", package_json: "package_json",
 };
 
 function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
@@ -36,7 +36,21 @@ function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
 /** A package as found, before de-duplication. */
 export interface Raw { name: string; ecosystem: PackageEcosystem; source: PackageSource; line: number; module?: string; location?: ToolCallLocation }
 
-function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?: Ecosystem): Raw[] {
+/**
+ * Code said to be a package.json that is not a whole JSON document is a piece of one (an
+ * editor's completion): its `"name": "version"` lines are read without the sections around them.
+ */
+function pieceOfPackageJson(block: Block, markdown: boolean): boolean {
+  if (markdown || block.kind !== "package_json") return false;
+  try {
+    const doc: unknown = JSON.parse(block.lines.join("\n"));
+    return doc === null || typeof doc !== "object";
+  } catch {
+    return true;
+  }
+}
+
+function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?: Ecosystem, fragment = false): Raw[] {
   const out: Raw[] = [];
   const kind = block.kind === "unknown" ? guessKind(block.lines, hint) : block.kind;
   const installs = findInstalls(block.lines, block.firstLine, kind === "prose");
@@ -57,7 +71,7 @@ function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?
   } else if (kind === "requirements") {
     for (const h of findRequirements(block.lines, block.firstLine)) out.push({ ...h, ecosystem: "pypi", source: "requirements" });
   } else if (kind === "package_json") {
-    for (const h of findPackageJsonDeps(block.lines, block.firstLine)) out.push({ name: h.name, ecosystem: "npm", source: "package_json", line: h.line });
+    for (const h of findPackageJsonDeps(block.lines, block.firstLine, fragment)) out.push({ name: h.name, ecosystem: "npm", source: "package_json", line: h.line });
   }
   return out;
 }
@@ -96,7 +110,7 @@ export function textRaws(text: string, ctx: ExtractContext, o: TextOptions): Raw
   const locals = localModules(text);
   const found: Raw[] = [];
   // Loops, not push(...spread): one block can hold 100k+ hits, more than a call's arguments may be.
-  for (const b of blocks) for (const r of fromBlock(b, ctx, locals, o.ecosystem)) found.push(r);
+  for (const b of blocks) for (const r of fromBlock(b, ctx, locals, o.ecosystem, pieceOfPackageJson(b, o.markdown))) found.push(r);
   if (found.length === 0 && o.markdown && o.bareList) return fromBareList(text, o.ecosystem, o.language, o.bareList.expectList);
   return found;
 }
