@@ -107,7 +107,7 @@ export interface ConstrainRequest {
    * The answer goes on in a code file of this language (a text completion of an editor's
    * file), not a Markdown chat answer: imports are read without a code fence around them.
    */
-  document?: "python" | "javascript" | "requirements";
+  document?: "python" | "javascript" | "requirements" | "package_json";
 }
 
 /** One call to a model, as every provider receives it. */
@@ -123,7 +123,7 @@ export interface ModelCall {
   completion?: {
     prompt: string;
     suffix?: string;
-    /** The file's language, when the request shows it ("python", "javascript", "requirements"): verify reads the answer as code of it. */
+    /** The file's language, when the request shows it ("python", "javascript", "requirements", "package_json"): verify reads the answer as code of it. */
     language?: string;
   };
   maxOutputTokens?: number;

@@ -168,6 +168,20 @@ describe("constrained decoding on the testbed", () => {
     for (const p of json.slopguard.packages) expect(p.verdict, p.name).toBe("exists");
   });
 
+  it("/v1/completions in a package.json's dependencies: the name the prompt began is finished as a real npm package", async () => {
+    // An earlier entry the lists do not have (a private package) must not switch the constraint off for the next one.
+    const prompt = '// Path: web/package.json\n{\n  "name": "web",\n  "scripts": { "build": "tsc" },\n  "dependencies": {\n    "@acme/internal-ui": "^1.0.0",\n    "express": "^4.19.2",\n    "loda';
+    const json: any = await client.completions.create({ model: "testbed:constrained", prompt, max_tokens: 16, temperature: 0 });
+    const rec = constrainRecord(json.slopguard);
+    expect(rec.data.names.length, JSON.stringify(json.choices[0].text)).toBeGreaterThan(0);
+    // Only the completion's names are reported: the prompt's are context.
+    expect(rec.data.names[0]).toMatch(/^loda/);
+    expect(rec.data.names).not.toContain("express");
+    expect(rec.data.leaks).toBe(0);
+    const checked = await gw.services.packageChecker!.check({ packages: rec.data.names, ecosystem: "npm" });
+    for (const p of checked.packages) expect(p.verdict, p.name).toBe("exists");
+  });
+
   it("rejects logit_bias with constrained decoding rather than mixing the two", async () => {
     await expect(
       client.chat.completions.create({ model: "testbed:constrained", messages: cases.seen, logit_bias: { "100": -100 } }),

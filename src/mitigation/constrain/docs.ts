@@ -172,7 +172,7 @@ export class JsonDoc implements Doc {
         return undefined;
       case 44:
         if (top && !top.array) top.expectKey = true;
-        return undefined;
+        return arm ? this.nextDependency(levels) : undefined;
       default:
         return undefined;
     }
@@ -183,6 +183,16 @@ export class JsonDoc implements Doc {
     const argv = array && COMMAND_KEYS.has(key) ? new TextDoc(this.ctx, "shell") : undefined;
     this.stack.push({ array, key, expectKey: !array, strings: new Map(), argv });
     if (array || this.stack.length !== 2 || !DEP_SECTIONS.has(key) || !this.ctx.options.contexts.manifest) return undefined;
+    return micro({ mode: "pkgjson", phase: "key", set: this.ctx.lists.packageJson, cc: "npm", esc: levels });
+  }
+
+  /**
+   * After a comma in a dependency object, when nothing is being followed (an earlier entry was a
+   * private package the lists do not have, and the automaton let go): the next key is a name again.
+   */
+  private nextDependency(levels: readonly number[]): Micro | undefined {
+    const section = this.stack[0]?.key ?? "";
+    if (this.stack.length !== 2 || this.stack[1]!.array || !DEP_SECTIONS.has(section) || !this.ctx.options.contexts.manifest) return undefined;
     return micro({ mode: "pkgjson", phase: "key", set: this.ctx.lists.packageJson, cc: "npm", esc: levels });
   }
 

@@ -71,10 +71,10 @@ export function createConstrain(deps: { options: ConstrainOptions }): Mitigation
   };
 }
 
-/** A text completion of a Python, JavaScript/TypeScript or requirements file is that from its first character. */
+/** A text completion of a Python, JavaScript/TypeScript, requirements or package.json file is that from its first character. */
 function documentOf(call: ModelCall): ConstrainRequest["document"] {
   const language = call.completion?.language;
-  if (language === "python" || language === "requirements") return language;
+  if (language === "python" || language === "requirements" || language === "package_json") return language;
   return language === "javascript" || language === "typescript" ? "javascript" : undefined;
 }
 

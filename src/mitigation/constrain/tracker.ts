@@ -6,7 +6,7 @@
 import type { Ecosystem } from "../../packages/types.js";
 import { localModules } from "../../packages/extract/python.js";
 import type { DecodeOptions } from "./config.js";
-import { TextDoc } from "./docs.js";
+import { JsonDoc, TextDoc, type Doc } from "./docs.js";
 import { FREE, roleHere, step, type Micro } from "./micro.js";
 import type { NameLists } from "./names.js";
 
@@ -20,7 +20,7 @@ export interface TrackerOptions {
   /** The prompt asked for a bare list of packages: the whole answer is one. */
   expectList: boolean;
   /** The text is a code file of this language rather than Markdown (a text completion). */
-  document?: "python" | "javascript" | "requirements";
+  document?: "python" | "javascript" | "requirements" | "package_json";
 }
 
 export interface TrackerStats {
@@ -33,7 +33,7 @@ export interface TrackerStats {
 }
 
 export class Tracker {
-  private readonly root: TextDoc;
+  private readonly root: Doc;
   private active: Micro | undefined;
   private text = "";
   private name = "";
@@ -51,7 +51,8 @@ export class Tracker {
         return locals.names;
       },
     };
-    this.root = new TextDoc(ctx, options.document ?? "markdown", options.expectList);
+    // A package.json is JSON from its first character: its dependency objects are what is constrained.
+    this.root = options.document === "package_json" ? new JsonDoc(ctx) : new TextDoc(ctx, options.document ?? "markdown", options.expectList);
     this.active = this.root.armHere([]);
   }
 

@@ -25,6 +25,19 @@ function lastLine(text: string): string {
   return text.slice(text.lastIndexOf("\n") + 1);
 }
 
+// A package.json longer than this is read from its last line only (a cut-off start would misplace its sections).
+const JSON_CONTEXT_MAX = 64 * 1024;
+
+/**
+ * What a text completion goes on from, for the constrained tracker: the prompt's last line
+ * (`pip install fla|`), or a whole package.json, whose open sections say whether the cursor
+ * is inside "dependencies".
+ */
+function context(call: ModelCall): string {
+  const prompt = call.completion!.prompt;
+  return call.constrain?.document === "package_json" && prompt.length <= JSON_CONTEXT_MAX ? prompt : lastLine(prompt);
+}
+
 /** node-llama-cpp function calling (a grammar takes over once the model opens a call). */
 function usesFunctions(call: ModelCall): boolean {
   return call.toolChoice !== "none" && !!call.tools?.some((t) => t.kind === "function");
@@ -148,7 +161,7 @@ export class LocalProvider implements Provider {
     if (mode) {
       // `/v1/completions` served as text (infill.ts). It goes on from the prompt's last line: `pip install fla|` must finish a real name.
       const constrained = call.constrain ? this.startConstrained(call.constrain, { grammar: false, logitBias: !!sampling.tokenBias }) : undefined;
-      constrained?.prime(lastLine(call.completion!.prompt));
+      constrained?.prime(context(call));
       return yield* this.onSlot({ pool, constrained, options }, (slot, extra) =>
         generateText({ mode, model: this.model!, sequence: slot.chat.sequence, call, signal: options.signal, sampling: { ...sampling, ...extra.sampling }, ...extra.finish }),
       );
