@@ -4,11 +4,14 @@
  * their own fields, and matched to the selection by the Debian script's rules.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { debianDescriptions, describe as debianDescription, matchSelection } from "../../rag-index/scripts/debian.js";
+import { fetchTags, tagsTsv } from "../../rag-index/scripts/npm-registry-tags.js";
 import { LexicalConfigSchema } from "../../src/rag/config.js";
 import { LexicalIndex, lexicalDoc } from "../../src/rag/lexical.js";
 import { indexRows, readDebian, readSelection, readTags } from "../../src/rag/selection.js";
@@ -96,5 +99,47 @@ describe("Debian descriptions (rag-index/scripts/debian.ts)", () => {
     expect([...pypi.keys()]).toEqual(["pyyaml"]);
     const npm = matchSelection(all, "npm", [{ name: "http-proxy", imports: "" }]);
     expect(npm.get("http-proxy")).toMatch(/^HTTP programmable proxying library/);
+  });
+});
+
+describe("npm authors' tags from a registry (rag-index/scripts/npm-registry-tags.ts)", () => {
+  it("reads each latest manifest's keywords: arrays or comma strings, 404 as none, 5xx retried, hopeless ones apart", async () => {
+    const hits = new Map<string, number>();
+    const registry = http.createServer((req, res) => {
+      const url = decodeURIComponent(req.url ?? "");
+      hits.set(url, (hits.get(url) ?? 0) + 1);
+      const json = (body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (url === "/http-proxy-middleware/latest") return json({ name: "http-proxy-middleware", keywords: ["proxy", "reverse", 7, "tab\tinside"] });
+      if (url === "/@scope/kit/latest") return json({ name: "@scope/kit", keywords: "gesture, touch" });
+      if (url === "/no-tags/latest") return json({ name: "no-tags" });
+      // Fails once, then answers: a retry must get it.
+      if (url === "/flaky/latest") return hits.get(url) === 1 ? res.writeHead(503).end() : json({ keywords: ["flaky"] });
+      if (url === "/broken/latest") return res.writeHead(200, { "content-type": "application/json" }).end("{not json");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => registry.listen(0, "127.0.0.1", () => r()));
+    try {
+      const names = ["http-proxy-middleware", "@scope/kit", "no-tags", "missing", "flaky", "broken"];
+      const base = `http://127.0.0.1:${(registry.address() as AddressInfo).port}/`;
+      const { tags, failed } = await fetchTags({ registry: base, names, concurrency: 3, retryDelayMs: 1 });
+      expect(Object.fromEntries(tags)).toEqual({
+        "http-proxy-middleware": ["proxy", "reverse", "tab\tinside"],
+        "@scope/kit": ["gesture", " touch"],
+        "no-tags": [],
+        missing: [],
+        flaky: ["flaky"],
+      });
+      expect(failed).toEqual(["broken"]);
+      expect(hits.get("/broken/latest")).toBe(3);
+      // The scoped name's slash went escaped, as registries want it.
+      expect(hits.has("/@scope/kit/latest")).toBe(true);
+      const tsv = tagsTsv(names, tags);
+      expect(tsv).toEqual({ text: "name\ttags\nhttp-proxy-middleware\tproxy, reverse, tab inside\n@scope/kit\tgesture, touch\nflaky\tflaky\n", rows: 3 });
+      // What the index then reads from it.
+      const dir = dataDir({ "npm-tags.tsv.gz": tsv.text.trimEnd().split("\n") });
+      expect(Object.fromEntries(readTags(dir, "npm"))).toEqual({ "http-proxy-middleware": "proxy reverse tab inside", "@scope/kit": "gesture touch", flaky: "flaky" });
+    } finally {
+      await new Promise<void>((r) => registry.close(() => r()));
+    }
   });
 });
