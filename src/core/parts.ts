@@ -125,6 +125,8 @@ export interface ModelCall {
     suffix?: string;
     /** The file's language, when the request shows it ("python", "javascript", "requirements", "package_json"): verify reads the answer as code of it. */
     language?: string;
+    /** Where the file's own text starts in `prompt` (after its path comment; editors put other context above). */
+    fileStart?: number;
   };
   maxOutputTokens?: number;
   temperature?: number;

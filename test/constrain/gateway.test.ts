@@ -170,7 +170,9 @@ describe("constrained decoding on the testbed", () => {
 
   it("/v1/completions in a package.json's dependencies: the name the prompt began is finished as a real npm package", async () => {
     // An earlier entry the lists do not have (a private package) must not switch the constraint off for the next one.
-    const prompt = '// Path: web/package.json\n{\n  "name": "web",\n  "scripts": { "build": "tsc" },\n  "dependencies": {\n    "@acme/internal-ui": "^1.0.0",\n    "express": "^4.19.2",\n    "loda';
+    // Above the file, a snippet of another one (as editors add them), with braces that are not the file's.
+    const snippet = '// From src/app.ts:\n// const opts = { "retries": [1, 2\n';
+    const prompt = `${snippet}// Path: web/package.json\n{\n  "name": "web",\n  "scripts": { "build": "tsc" },\n  "dependencies": {\n    "@acme/internal-ui": "^1.0.0",\n    "express": "^4.19.2",\n    "loda`;
     const json: any = await client.completions.create({ model: "testbed:constrained", prompt, max_tokens: 16, temperature: 0 });
     const rec = constrainRecord(json.slopguard);
     expect(rec.data.names.length, JSON.stringify(json.choices[0].text)).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIM_SYSTEM } from "../../src/codecs/completions/request.js";
-import { completionLanguage } from "../../src/codecs/completions/language.js";
+import { completionLanguage, fileStart } from "../../src/codecs/completions/language.js";
 import { TESTBED_GGUF, startGateway, testbedModel, upstreamModel, type TestGateway } from "../helpers/gateway.js";
 import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { makeChecker } from "../mitigation/checker.js";
@@ -291,5 +291,11 @@ describe("the file's language", () => {
     expect(completionLanguage('// Path: web/package.json\n{\n  "dependencies": {\n', undefined)).toBe("package_json");
     expect(completionLanguage("<filename>package.json\n{", undefined)).toBe("package_json");
     expect(completionLanguage("// Path: web/package.json.bak\n", undefined)).toBeUndefined();
+  });
+
+  it("starts after the path comment: context an editor puts above it is not the file", () => {
+    const prompt = "// From src/a.ts:\n// const x = {\n// Path: web/package.json\n{\n";
+    expect(prompt.slice(fileStart(prompt))).toBe("{\n");
+    expect(fileStart("{\n  \"a\": 1")).toBe(0);
   });
 });

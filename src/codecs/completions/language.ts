@@ -36,3 +36,15 @@ export function completionLanguage(prompt: string, suffix: string | undefined): 
   if (js > py) return "javascript";
   return undefined;
 }
+
+/**
+ * Where the file's own text starts in the prompt: after the path comment's line, when there is
+ * one. Editors put other context above it (snippets of other files, as comments), which is not
+ * part of the file: a package.json's sections are read from here.
+ */
+export function fileStart(prompt: string): number {
+  const mark = PATH_MARK.exec(prompt.slice(0, 2000));
+  if (!mark) return 0;
+  const end = prompt.indexOf("\n", mark.index + mark[0].length);
+  return end < 0 ? prompt.length : end + 1;
+}

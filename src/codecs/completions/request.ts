@@ -6,7 +6,7 @@
  */
 import type { Message, ModelCall } from "../../core/parts.js";
 import { decodeSampling, defined, extraFields } from "../chat/request.js";
-import { completionLanguage } from "./language.js";
+import { completionLanguage, fileStart } from "./language.js";
 import type { CompletionRequest } from "./schema.js";
 
 const API = "completions" as const;
@@ -26,9 +26,10 @@ export function decodeCompletionRequest(req: CompletionRequest): DecodedCompleti
   const prompt = typeof req.prompt === "string" ? req.prompt : req.prompt[0]!;
   const suffix = req.suffix ?? undefined;
   const language = completionLanguage(prompt, suffix);
+  const start = fileStart(prompt);
   const call: ModelCall = {
     prompt: chatTurns(prompt, suffix),
-    completion: { prompt, ...defined({ suffix, language }) },
+    completion: { prompt, ...defined({ suffix, language, fileStart: start > 0 ? start : undefined }) },
     ...defined({ maxOutputTokens: req.max_tokens ?? undefined }),
     ...decodeSampling(req),
     native: { api: API, extra },

@@ -30,12 +30,13 @@ const JSON_CONTEXT_MAX = 64 * 1024;
 
 /**
  * What a text completion goes on from, for the constrained tracker: the prompt's last line
- * (`pip install fla|`), or a whole package.json, whose open sections say whether the cursor
- * is inside "dependencies".
+ * (`pip install fla|`), or a whole package.json from its path comment on, whose open sections
+ * say whether the cursor is inside "dependencies".
  */
 function context(call: ModelCall): string {
-  const prompt = call.completion!.prompt;
-  return call.constrain?.document === "package_json" && prompt.length <= JSON_CONTEXT_MAX ? prompt : lastLine(prompt);
+  const { prompt, fileStart = 0 } = call.completion!;
+  const file = prompt.slice(fileStart);
+  return call.constrain?.document === "package_json" && file.length <= JSON_CONTEXT_MAX ? file : lastLine(prompt);
 }
 
 /** node-llama-cpp function calling (a grammar takes over once the model opens a call). */
