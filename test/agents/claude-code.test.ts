@@ -12,38 +12,26 @@
  *   agent never sees the command.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type TestGateway } from "../helpers/gateway.js";
-import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
-import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import type { TestGateway } from "../helpers/gateway.js";
+import type { ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { installedNames } from "./fake-tools.js";
 import { runAgent, type AgentRun } from "./harness.js";
-import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, livePackages, prepareAgent } from "./install-scenario.js";
+import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, startScenario, type Scenario } from "./install-scenario.js";
 
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
-let registry: FakeRegistry;
+let scenario: Scenario | undefined;
 
-function anthropicModel(name: string, profile: string) {
-  return { name, profile, provider: "anthropic", model: "claude-upstream", baseURL: up.url, apiKey: "sk-ant-upstream-key", maxRetries: 0, timeoutMs: 30_000 };
+function anthropicModel(upstream: ScriptedUpstream, name: string, profile: string) {
+  return { name, profile, provider: "anthropic", model: "claude-upstream", baseURL: upstream.url, apiKey: "sk-ant-upstream-key", maxRetries: 0, timeoutMs: 30_000 };
 }
 
 beforeAll(async () => {
-  up = await startScriptedUpstream();
-  registry = await startFakeRegistry();
-  gw = await startGateway({
-    config: {
-      models: [anthropicModel("claude-default", "default"), anthropicModel("claude-strict", "strict")],
-      packages: livePackages(registry),
-    },
-  });
-  await prepareAgent("claude-code");
+  scenario = await startScenario("claude-code", (u) => [anthropicModel(u, "claude-default", "default"), anthropicModel(u, "claude-strict", "strict")]);
+  ({ up, gw } = scenario);
 }, 600_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-  await registry?.close();
-});
+afterAll(() => scenario?.close());
 
 async function runClaude(model: string): Promise<AgentRun> {
   up.setModel(installer);

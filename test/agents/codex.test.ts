@@ -16,18 +16,17 @@
  * and the freeform `apply_patch`, so the gateway's models are named that way.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
-import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
-import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
+import { upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import type { ModelAnswer, ModelTurn, ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { installedNames } from "./fake-tools.js";
 import { runAgent, type AgentRun } from "./harness.js";
-import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, livePackages, prepareAgent } from "./install-scenario.js";
+import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, startScenario, type Scenario } from "./install-scenario.js";
 
 const PATCH = "*** Begin Patch\n*** Add File: requirements.txt\n+flask-restfull==0.3.10\n+requests>=2.31\n*** End Patch\n";
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
-let registry: FakeRegistry;
+let scenario: Scenario | undefined;
 
 const UPSTREAMS = {
   responses: { provider: "openai-responses", model: "gpt-5.5" },
@@ -35,22 +34,13 @@ const UPSTREAMS = {
 } as const;
 
 beforeAll(async () => {
-  up = await startScriptedUpstream();
-  registry = await startFakeRegistry();
-  const models = Object.values(UPSTREAMS).flatMap(({ provider, model }) => [
-    upstreamModel(up, { name: model, provider, timeoutMs: 30_000 }),
-    upstreamModel(up, { name: `${model}-strict`, provider, profile: "strict", timeoutMs: 30_000 }),
-  ]);
-  gw = await startGateway({
-    config: { models, packages: livePackages(registry) },
-  });
-  await prepareAgent("codex");
+  scenario = await startScenario("codex", (u) => Object.values(UPSTREAMS).flatMap(({ provider, model }) => [
+    upstreamModel(u, { name: model, provider, timeoutMs: 30_000 }),
+    upstreamModel(u, { name: `${model}-strict`, provider, profile: "strict", timeoutMs: 30_000 }),
+  ]));
+  ({ up, gw } = scenario);
 }, 600_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-  await registry?.close();
-});
+afterAll(() => scenario?.close());
 
 async function runCodex(model: string, script: (turn: ModelTurn) => ModelAnswer, prompt: string): Promise<AgentRun & { requests: ScriptedUpstream["requests"] }> {
   up.setModel(script);

@@ -5,8 +5,9 @@
  * snapshot does not (the npm snapshot is partial) as not found; and the agent installed from
  * npm into its cache.
  */
-import type { ModelAnswer, ModelTurn } from "../helpers/scripted-upstream.js";
-import type { FakeRegistry } from "../packages/fake-registry.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
+import { startScriptedUpstream, type ModelAnswer, type ModelTurn, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
 import { AGENTS, shellCall, type AgentName } from "./harness.js";
 import { installAgent } from "./install.js";
 
@@ -24,12 +25,42 @@ export function installer(turn: ModelTurn): ModelAnswer {
 }
 
 /** The gateway's `packages` config: live lookups against the loopback registry. */
-export function livePackages(registry: FakeRegistry) {
+function livePackages(registry: FakeRegistry) {
   return { mode: "live" as const, registries: { npm: { url: registry.url }, pypi: { jsonUrl: `${registry.url}pypi/` } } };
 }
 
 /** Installs (or finds in the cache) the agent's pinned version, and says which. */
-export async function prepareAgent(agent: AgentName): Promise<void> {
+async function prepareAgent(agent: AgentName): Promise<void> {
   const got = await installAgent(AGENTS[agent]);
   console.log(`[agents] ${agent} ${got.version}, installed in ${got.installMs} ms${got.installMs ? "" : " (cached)"}`);
+}
+
+export interface Scenario {
+  up: ScriptedUpstream;
+  gw: TestGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * The scripted model, the loopback registry, a gateway in front of them with `models(up)`
+ * (live package lookups), and the agent installed. What started is closed again if a later step fails.
+ */
+export async function startScenario(agent: AgentName, models: (up: ScriptedUpstream) => Record<string, unknown>[]): Promise<Scenario> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    const up = await startScriptedUpstream();
+    closers.push(() => up.close());
+    const registry = await startFakeRegistry();
+    closers.push(() => registry.close());
+    const gw = await startGateway({ config: { models: models(up), packages: livePackages(registry) } });
+    closers.push(() => gw.close());
+    await prepareAgent(agent);
+    return { up, gw, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

@@ -11,34 +11,25 @@
  *   Before the gateway checked tool calls this case failed (issue 12's report).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, upstreamModel, type TestGateway } from "../helpers/gateway.js";
-import { startFakeRegistry, type FakeRegistry } from "../packages/fake-registry.js";
-import { startScriptedUpstream, type ScriptedUpstream } from "../helpers/scripted-upstream.js";
+import { upstreamModel, type TestGateway } from "../helpers/gateway.js";
+import type { ScriptedUpstream } from "../helpers/scripted-upstream.js";
 import { installedNames } from "./fake-tools.js";
 import { runAgent, type AgentRun } from "./harness.js";
-import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, livePackages, prepareAgent } from "./install-scenario.js";
+import { MADE_UP_NPM, MADE_UP_PIP, REAL, RUN_TIMEOUT_MS, installer, startScenario, type Scenario } from "./install-scenario.js";
 
 
 let up: ScriptedUpstream;
 let gw: TestGateway;
-let registry: FakeRegistry;
+let scenario: Scenario | undefined;
 
 beforeAll(async () => {
-  up = await startScriptedUpstream();
-  registry = await startFakeRegistry();
-  gw = await startGateway({
-    config: {
-      models: [upstreamModel(up, { name: "up-default", timeoutMs: 30_000 }), upstreamModel(up, { name: "up-strict", profile: "strict", timeoutMs: 30_000 })],
-      packages: livePackages(registry),
-    },
-  });
-  await prepareAgent("qwen-code");
+  scenario = await startScenario("qwen-code", (u) => [
+    upstreamModel(u, { name: "up-default", timeoutMs: 30_000 }),
+    upstreamModel(u, { name: "up-strict", profile: "strict", timeoutMs: 30_000 }),
+  ]);
+  ({ up, gw } = scenario);
 }, 600_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-  await registry?.close();
-});
+afterAll(() => scenario?.close());
 
 async function runQwen(model: string): Promise<AgentRun> {
   up.setModel(installer);
