@@ -9,8 +9,9 @@
  */
 import type { ChatHistoryItem, LlamaChat, LlamaJsonSchemaGrammar, Token, TokenBias } from "node-llama-cpp";
 import type { FinishReason, ModelCall, StreamPart } from "../../core/parts.js";
-import { AsyncQueue } from "../../util/async-queue.js";
+import type { AsyncQueue } from "../../util/async-queue.js";
 import { newToolCallId } from "../../util/ids.js";
+import { queuedGeneration } from "./queued.js";
 import { toFunctions, withoutNulls } from "./tools.js";
 
 export interface GenerateArgs {
@@ -28,60 +29,45 @@ export interface GenerateArgs {
 }
 
 /** Runs the generation and yields its parts; stops generating when the consumer stops reading. */
-export async function* generateParts(args: GenerateArgs): AsyncGenerator<StreamPart> {
+export function generateParts(args: GenerateArgs): AsyncGenerator<StreamPart> {
+  return queuedGeneration(args.signal, ({ stop, parts }) => respond(args, stop, new Emitter(parts)));
+}
+
+async function respond(args: GenerateArgs, stop: AbortSignal, emit: Emitter): Promise<void> {
   const { chat, history, call, forced } = args;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(args.signal.reason);
-  args.signal.addEventListener("abort", onAbort, { once: true });
-  const parts = new AsyncQueue<StreamPart>();
-  const emit = new Emitter(parts);
   let completionTokens = 0;
   let forcedText = "";
   const calls = new Map<number, { name: string; params: string }>();
   const functions = forced || call.toolChoice === "none" ? undefined : toFunctions(call.tools);
   type Options = NonNullable<Parameters<LlamaChat["generateResponse"]>[1]>;
   const options = {
-      ...args.sampling,
-      signal: stop.signal,
-      stopOnAbortSignal: false,
-      ...(forced ? { grammar: forced } : functions ? { functions } : {}),
-      onResponseChunk: (chunk) => {
-        if (forced) forcedText += chunk.text;
-        else if (chunk.type === "segment") emit.reasoning(chunk.text);
-        else emit.text(chunk.text);
-      },
-      onToken: (tokens: Token[]) => void (completionTokens += tokens.length),
-      ...(functions
-        ? {
-            onFunctionCallParamsChunk: (c: { callIndex: number; functionName: string; paramsChunk: string; done: boolean }) => {
-              const open = calls.get(c.callIndex) ?? { name: c.functionName, params: "" };
-              open.params += c.paramsChunk;
-              calls.set(c.callIndex, open);
-              if (c.done) emit.toolCall(open.name, cleanParams(open.params));
-            },
-          }
-        : {}),
-    } as Options;
-  const done = chat
-    .generateResponse(history, options)
-    .then((res) => {
-      const cut = res.metadata.stopReason === "maxTokens";
-      let finishReason: FinishReason = res.metadata.stopReason === "functionCalls" ? "tool-calls" : cut ? "length" : "stop";
-      if (forced) finishReason = forcedCall(emit, forced, forcedText, cut);
-      const promptTokens = args.countPrompt();
-      emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens }, args.metadata?.());
-      parts.end();
-    })
-    .catch((err: unknown) => parts.end(err));
-  try {
-    yield* parts;
-    await done;
-  } finally {
-    // The consumer may stop early (client gone): stop generating before the sequence is freed.
-    stop.abort(new Error("consumer stopped"));
-    await done.catch(() => undefined);
-    args.signal.removeEventListener("abort", onAbort);
-  }
+    ...args.sampling,
+    signal: stop,
+    stopOnAbortSignal: false,
+    ...(forced ? { grammar: forced } : functions ? { functions } : {}),
+    onResponseChunk: (chunk) => {
+      if (forced) forcedText += chunk.text;
+      else if (chunk.type === "segment") emit.reasoning(chunk.text);
+      else emit.text(chunk.text);
+    },
+    onToken: (tokens: Token[]) => void (completionTokens += tokens.length),
+    ...(functions
+      ? {
+          onFunctionCallParamsChunk: (c: { callIndex: number; functionName: string; paramsChunk: string; done: boolean }) => {
+            const open = calls.get(c.callIndex) ?? { name: c.functionName, params: "" };
+            open.params += c.paramsChunk;
+            calls.set(c.callIndex, open);
+            if (c.done) emit.toolCall(open.name, cleanParams(open.params));
+          },
+        }
+      : {}),
+  } as Options;
+  const res = await chat.generateResponse(history, options);
+  const cut = res.metadata.stopReason === "maxTokens";
+  let finishReason: FinishReason = res.metadata.stopReason === "functionCalls" ? "tool-calls" : cut ? "length" : "stop";
+  if (forced) finishReason = forcedCall(emit, forced, forcedText, cut);
+  const promptTokens = args.countPrompt();
+  emit.finish(finishReason, { inputTokens: promptTokens, outputTokens: completionTokens, totalTokens: promptTokens + completionTokens }, args.metadata?.());
 }
 
 /**

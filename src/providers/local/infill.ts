@@ -9,7 +9,7 @@
  */
 import { LlamaCompletion, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { FinishReason, ModelCall, StreamPart } from "../../core/parts.js";
-import { AsyncQueue } from "../../util/async-queue.js";
+import { queuedGeneration, type QueuedGeneration } from "./queued.js";
 
 export type TextMode = "infill" | "continue";
 
@@ -34,19 +34,27 @@ export interface TextArgs {
 }
 
 /** Generates the completion as stream parts; stops generating when the consumer stops reading. */
-export async function* generateText(args: TextArgs): AsyncGenerator<StreamPart> {
+export function generateText(args: TextArgs): AsyncGenerator<StreamPart> {
+  let completion: LlamaCompletion | undefined;
+  return queuedGeneration(
+    args.signal,
+    (g) => {
+      completion = new LlamaCompletion({ contextSequence: args.sequence, autoDisposeSequence: false });
+      return complete(args, completion, g);
+    },
+    // The sequence goes back to the pool; only this wrapper's listeners go.
+    () => completion?.dispose({ disposeSequence: false }),
+  );
+}
+
+async function complete(args: TextArgs, completion: LlamaCompletion, { stop, parts }: QueuedGeneration): Promise<void> {
   const { call, model } = args;
-  const completion = new LlamaCompletion({ contextSequence: args.sequence, autoDisposeSequence: false });
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(args.signal.reason);
-  args.signal.addEventListener("abort", onAbort, { once: true });
-  const parts = new AsyncQueue<StreamPart>();
   const id = "text-0";
   let started = false;
   let outputTokens = 0;
   const options = {
     ...args.sampling,
-    signal: stop.signal,
+    signal: stop,
     stopOnAbortSignal: false,
     onTextChunk: (text: string) => {
       if (!text) return;
@@ -57,26 +65,10 @@ export async function* generateText(args: TextArgs): AsyncGenerator<StreamPart> 
     onToken: (tokens: Token[]) => void (outputTokens += tokens.length),
   };
   const { prompt, suffix = "" } = call.completion!;
-  const run = args.mode === "infill" ? completion.generateInfillCompletionWithMeta(prompt, suffix, options as never) : completion.generateCompletionWithMeta(prompt, options as never);
-  const done = run.then(
-    (res) => {
-      if (started) parts.push({ type: "text-end", id });
-      const inputTokens = model.tokenize(prompt).length + (args.mode === "infill" ? model.tokenize(suffix).length + 3 : 0);
-      const finishReason: FinishReason = res.metadata.stopReason === "maxTokens" ? "length" : "stop";
-      const metadata = args.metadata?.();
-      parts.push({ type: "finish", finishReason, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, ...(metadata ? { metadata } : {}) });
-      parts.end();
-    },
-    (err: unknown) => parts.end(err),
-  );
-  try {
-    yield* parts;
-    await done;
-  } finally {
-    stop.abort(new Error("consumer stopped"));
-    await done.catch(() => undefined);
-    args.signal.removeEventListener("abort", onAbort);
-    // The sequence goes back to the pool; only this wrapper's listeners go.
-    completion.dispose({ disposeSequence: false });
-  }
+  const res = await (args.mode === "infill" ? completion.generateInfillCompletionWithMeta(prompt, suffix, options as never) : completion.generateCompletionWithMeta(prompt, options as never));
+  if (started) parts.push({ type: "text-end", id });
+  const inputTokens = model.tokenize(prompt).length + (args.mode === "infill" ? model.tokenize(suffix).length + 3 : 0);
+  const finishReason: FinishReason = res.metadata.stopReason === "maxTokens" ? "length" : "stop";
+  const metadata = args.metadata?.();
+  parts.push({ type: "finish", finishReason, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, ...(metadata ? { metadata } : {}) });
 }
