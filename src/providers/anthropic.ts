@@ -18,7 +18,6 @@ import { UpstreamFormatError } from "../codecs/errors.js";
 import type { AnthropicModelConfig } from "../config/schema.js";
 import type { Logger } from "../util/log.js";
 import { HttpUpstream } from "./http-upstream.js";
-import { sdkLogging } from "./openai-upstream.js";
 import { ProviderError, type CallOptions, type Provider } from "./types.js";
 import { fromHttpFailure, fromOtherFailure, upstreamMessage } from "./upstream-errors.js";
 
@@ -40,14 +39,7 @@ export class AnthropicProvider extends HttpUpstream implements Provider {
     this.client = new Anthropic({
       apiKey,
       ...(config.baseURL ? { baseURL: config.baseURL } : {}),
-      // An explicit timeout also keeps the SDK from refusing large non-streaming `max_tokens`.
-      timeout: config.timeoutMs,
-      // Retries are the resilience layer's (src/providers/resilience.ts), within one total deadline.
-      maxRetries: 0,
-      defaultHeaders: config.headers,
-      fetch: this.fetch,
-      // The SDK's own warnings go through the gateway's redacting logger, as openai's do.
-      ...sdkLogging(options.logger),
+      ...this.sdkOptions(options.logger),
     });
   }
 

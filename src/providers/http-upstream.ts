@@ -5,6 +5,7 @@
  * the lifecycle, and streams cut off when the upstream goes silent. Each subclass builds
  * its SDK client on `this.fetch` and maps that SDK's errors.
  */
+import type { Logger } from "../util/log.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { linkedAbort, withIdleTimeout } from "./timing.js";
 
@@ -27,6 +28,17 @@ export abstract class HttpUpstream {
   }
 
   protected abstract get connection(): HttpUpstreamConfig;
+
+  /**
+   * What both SDK clients are built with: the headers' wait as their timeout (the whole answer's
+   * deadline and every retry are resilience.ts's: one place, one deadline; an explicit timeout also
+   * keeps Anthropic's SDK from refusing a large non-streaming `max_tokens`), the gateway's fetch, and
+   * the SDK's own messages (an unparsable SSE event, raw) through the redacting logger, never the console.
+   */
+  protected sdkOptions(logger: Logger | undefined) {
+    const { timeoutMs, headers } = this.connection;
+    return { timeout: timeoutMs, maxRetries: 0, defaultHeaders: headers, fetch: this.fetch, ...sdkLogging(logger) };
+  }
 
   /** Maps the SDK's errors to ProviderErrors (an abort stays an abort). */
   protected abstract mapError(err: unknown): Error;
@@ -62,4 +74,19 @@ export abstract class HttpUpstream {
       link.dispose();
     }
   }
+}
+
+/** The SDK's logger interface onto ours (warnings and errors only); silent without one. */
+export function sdkLogging(logger: Logger | undefined): { logLevel: "off" } | { logLevel: "warn"; logger: Record<"error" | "warn" | "info" | "debug", (msg: string, ...args: unknown[]) => void> } {
+  if (!logger) return { logLevel: "off" };
+  const field = (args: unknown[]) => (args.length ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {});
+  return {
+    logLevel: "warn",
+    logger: {
+      error: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "error", sdkMessage: String(msg), ...field(args) }),
+      warn: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "warn", sdkMessage: String(msg), ...field(args) }),
+      info: () => undefined,
+      debug: () => undefined,
+    },
+  };
 }

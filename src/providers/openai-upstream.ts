@@ -28,13 +28,7 @@ export abstract class OpenAIUpstream extends HttpUpstream {
     this.client = new OpenAI({
       apiKey,
       baseURL: config.baseURL,
-      // The headers' wait; the whole answer's deadline and every retry are resilience.ts's (one place, one deadline).
-      timeout: config.timeoutMs,
-      maxRetries: 0,
-      defaultHeaders: config.headers,
-      fetch: this.fetch,
-      // The SDK's own messages (an unparsable SSE event, raw) go through the gateway's redacting logger, never the console.
-      ...sdkLogging(options.logger),
+      ...this.sdkOptions(options.logger),
     });
   }
 
@@ -55,19 +49,4 @@ export abstract class OpenAIUpstream extends HttpUpstream {
     }
     return fromOtherFailure(err, this.secrets);
   }
-}
-
-/** The SDK's logger interface onto ours (warnings and errors only); silent without one. */
-export function sdkLogging(logger: Logger | undefined): { logLevel: "off" } | { logLevel: "warn"; logger: Record<"error" | "warn" | "info" | "debug", (msg: string, ...args: unknown[]) => void> } {
-  if (!logger) return { logLevel: "off" };
-  const field = (args: unknown[]) => (args.length ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {});
-  return {
-    logLevel: "warn",
-    logger: {
-      error: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "error", sdkMessage: String(msg), ...field(args) }),
-      warn: (msg, ...args) => logger.warn("upstream sdk", { sdkLevel: "warn", sdkMessage: String(msg), ...field(args) }),
-      info: () => undefined,
-      debug: () => undefined,
-    },
-  };
 }
