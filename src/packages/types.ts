@@ -70,7 +70,7 @@ export interface CheckInput {
   /** Names to check directly (e.g. a comma-separated package list already split). */
   packages?: string[];
   ecosystem?: Ecosystem;
-  /** "python" | "javascript" | "typescript" | "requirements"; picks the extractor for bare code. */
+  /** "python" | "javascript" | "typescript" | "requirements" | "package_json"; picks the extractor for bare code. */
   language?: string;
   /**
    * The prompt asked for a list of packages ("Which Python packages would be useful…"),

@@ -172,7 +172,7 @@ export class JsonDoc implements Doc {
         return undefined;
       case 44:
         if (top && !top.array) top.expectKey = true;
-        return arm ? this.nextDependency(levels) : undefined;
+        return arm ? this.dependencyKey(levels) : undefined;
       default:
         return undefined;
     }
@@ -182,15 +182,15 @@ export class JsonDoc implements Doc {
     const key = parent?.key ?? "";
     const argv = array && COMMAND_KEYS.has(key) ? new TextDoc(this.ctx, "shell") : undefined;
     this.stack.push({ array, key, expectKey: !array, strings: new Map(), argv });
-    if (array || this.stack.length !== 2 || !DEP_SECTIONS.has(key) || !this.ctx.options.contexts.manifest) return undefined;
-    return micro({ mode: "pkgjson", phase: "key", set: this.ctx.lists.packageJson, cc: "npm", esc: levels });
+    return this.dependencyKey(levels);
   }
 
   /**
-   * After a comma in a dependency object, when nothing is being followed (an earlier entry was a
-   * private package the lists do not have, and the automaton let go): the next key is a name again.
+   * A key is next inside a package.json's dependency object (just opened, or after a comma when
+   * nothing is being followed: an earlier entry was a private package the lists do not have, and
+   * the automaton let go): it is a package name, so follow it.
    */
-  private nextDependency(levels: readonly number[]): Micro | undefined {
+  private dependencyKey(levels: readonly number[]): Micro | undefined {
     const section = this.stack[0]?.key ?? "";
     if (this.stack.length !== 2 || this.stack[1]!.array || !DEP_SECTIONS.has(section) || !this.ctx.options.contexts.manifest) return undefined;
     return micro({ mode: "pkgjson", phase: "key", set: this.ctx.lists.packageJson, cc: "npm", esc: levels });

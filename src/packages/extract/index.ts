@@ -36,23 +36,10 @@ function guessKind(lines: string[], hint?: Ecosystem): BlockKind {
 /** A package as found, before de-duplication. */
 export interface Raw { name: string; ecosystem: PackageEcosystem; source: PackageSource; line: number; module?: string; location?: ToolCallLocation }
 
-/**
- * Code said to be a package.json that is not a whole JSON document is a piece of one (an
- * editor's completion): its `"name": "version"` lines are read without the sections around them.
- */
-function pieceOfPackageJson(block: Block, markdown: boolean): boolean {
-  if (markdown || block.kind !== "package_json") return false;
-  try {
-    const doc: unknown = JSON.parse(block.lines.join("\n"));
-    return doc === null || typeof doc !== "object";
-  } catch {
-    return true;
-  }
-}
-
-function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?: Ecosystem, fragment = false): Raw[] {
+/** `markdown`: the block is from an answer; otherwise it is bare code (an editor's completion may be a piece of its file). */
+function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, o: { hint?: Ecosystem | undefined; markdown: boolean }): Raw[] {
   const out: Raw[] = [];
-  const kind = block.kind === "unknown" ? guessKind(block.lines, hint) : block.kind;
+  const kind = block.kind === "unknown" ? guessKind(block.lines, o.hint) : block.kind;
   const installs = findInstalls(block.lines, block.firstLine, kind === "prose");
   for (const h of installs) out.push({ ...h, source: "install" });
   if (kind === "python") {
@@ -71,7 +58,7 @@ function fromBlock(block: Block, ctx: ExtractContext, locals: Set<string>, hint?
   } else if (kind === "requirements") {
     for (const h of findRequirements(block.lines, block.firstLine)) out.push({ ...h, ecosystem: "pypi", source: "requirements" });
   } else if (kind === "package_json") {
-    for (const h of findPackageJsonDeps(block.lines, block.firstLine, fragment)) out.push({ name: h.name, ecosystem: "npm", source: "package_json", line: h.line });
+    for (const h of findPackageJsonDeps(block.lines, block.firstLine, o.markdown ? false : "unless-whole")) out.push({ name: h.name, ecosystem: "npm", source: "package_json", line: h.line });
   }
   return out;
 }
@@ -110,7 +97,7 @@ export function textRaws(text: string, ctx: ExtractContext, o: TextOptions): Raw
   const locals = localModules(text);
   const found: Raw[] = [];
   // Loops, not push(...spread): one block can hold 100k+ hits, more than a call's arguments may be.
-  for (const b of blocks) for (const r of fromBlock(b, ctx, locals, o.ecosystem, pieceOfPackageJson(b, o.markdown))) found.push(r);
+  for (const b of blocks) for (const r of fromBlock(b, ctx, locals, { hint: o.ecosystem, markdown: o.markdown })) found.push(r);
   if (found.length === 0 && o.markdown && o.bareList) return fromBareList(text, o.ecosystem, o.language, o.bareList.expectList);
   return found;
 }

@@ -72,13 +72,18 @@ function depOf(key: string, value: string): string | undefined {
  * Dependencies of a package.json block; tolerant of comments and trailing commas LLMs write.
  * With `fragment` (the part of a package.json an edit or patch shows), entries outside any
  * section the fragment opens count when their value looks like a version (`"x": "^1.2"`):
- * the edit cut off the `"dependencies": {` line above them.
+ * the edit cut off the `"dependencies": {` line above them. `"unless-whole"` (an editor's
+ * completion of the file): a fragment unless the block parses as a whole document.
  */
-export function findPackageJsonDeps(lines: string[], firstLine: number, fragment = false): JsHit[] {
-  if (!fragment) {
+export function findPackageJsonDeps(lines: string[], firstLine: number, fragment: boolean | "unless-whole" = false): JsHit[] {
+  if (fragment !== true) {
     const parsed = parsedDeps(lines, firstLine);
     if (parsed) return parsed;
   }
+  return scannedDeps(lines, firstLine, fragment !== false);
+}
+
+function scannedDeps(lines: string[], firstLine: number, fragment: boolean): JsHit[] {
   const hits: JsHit[] = [];
   // Keys of the objects open at each depth; depth 0 is outside the document's root object.
   const open: (string | undefined)[] = [];
