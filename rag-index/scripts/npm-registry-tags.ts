@@ -33,7 +33,8 @@ async function tagsOf(name: string, input: FetchTagsInput): Promise<string[] | u
       const raw = parsed.data.keywords ?? [];
       return (typeof raw === "string" ? raw.split(",") : raw).filter((k): k is string => typeof k === "string");
     } catch {
-      await new Promise((r) => setTimeout(r, (input.retryDelayMs ?? 500) * (attempt + 1)));
+      // No wait after the last try: its answer is already "failed".
+      if (attempt < 2) await new Promise((r) => setTimeout(r, (input.retryDelayMs ?? 500) * (attempt + 1)));
     }
   }
   return undefined;

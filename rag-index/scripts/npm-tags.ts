@@ -2,7 +2,7 @@
  * Fetches the authors' keywords ("tags") of every npm package in the selection from an npm
  * registry and writes rag-index/data/npm-tags.tsv.gz (`name`, `tags`). Authors tag a package
  * with what it is for ("reverse", "proxy"; "gesture", "multi-touch") more often than its
- * one-line summary says it, and the lexical index reads the tags with the anchor keywords.
+ * one-line summary says it; the lexical index reads them as their own field, `tags`.
  *
  * One request per package, for its latest version's manifest (a few KB, not the whole
  * packument). The registry comes from --registry or npm's own configuration.
