@@ -6,7 +6,7 @@
  * fitted on all of dev.
  *
  *   npx tsx rag-index/ranker/train.ts [--out rag-index/ranker/model.json] [--features a,b,…]
- *        [--l2 0.01] [--epochs 200] [--cv-only]
+ *        [--l2 0.01] [--epochs 200] [--cv-only] [--lexical '{"weights":{"readme":0.5}}']
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -32,10 +32,25 @@ const { values: args } = parseArgs({
     drop: { type: "string", default: "" },
     "cv-only": { type: "boolean" },
     "min-relevance": { type: "string" },
+    /** Lexical parameters to measure instead of the defaults, as JSON (`{"weights":{"readme":0.5}}`). */
+    lexical: { type: "string" },
+    /** Print the dev tasks the first repeat's held-out folds miss, with what came first. */
+    misses: { type: "boolean" },
+    /** Package selection folder to train on (default: the config's, rag-index/data). */
+    data: { type: "string" },
   },
 });
 const root = projectRoot();
-const config = RagConfigSchema.parse(args["min-relevance"] ? { minRelevance: Number(args["min-relevance"]) } : {});
+const lexicalOverride = args.lexical ? (JSON.parse(args.lexical) as Record<string, Record<string, number>>) : {};
+const config = RagConfigSchema.parse({
+  ...(args["min-relevance"] ? { minRelevance: Number(args["min-relevance"]) } : {}),
+  ...(args.data ? { dataDir: args.data } : {}),
+  lexical: {
+    ...lexicalOverride,
+    weights: { ...RagConfigSchema.parse({}).lexical.weights, ...lexicalOverride.weights },
+    b: { ...RagConfigSchema.parse({}).lexical.b, ...lexicalOverride.b },
+  },
+});
 const dropped = new Set(args.drop.split(",").filter(Boolean));
 const names = (args.features ? args.features.split(",") : Object.keys(FEATURES)).filter((n) => !dropped.has(n));
 for (const n of names) if (!(n in FEATURES)) throw new Error(`unknown feature ${n}; known: ${Object.keys(FEATURES).join(", ")}`);
@@ -51,7 +66,7 @@ const { rows } = indexRows(path.resolve(root, config.dataDir));
 const docs: LexicalDoc[] = rows.map(lexicalDoc);
 const lexical = new LexicalIndex(docs, config.lexical);
 
-interface Example extends TrainingList { task: Task; coverage: number[] }
+interface Example extends TrainingList { task: Task; coverage: number[]; names: string[] }
 const examples: Example[] = tasks.map((task) => {
   const query = normaliseQuery(task.prompt);
   const hits = firstStage(lexical, query, { ecosystem: task.ecosystem, limit: config.rerank.candidates, withoutPrior: config.rerank.withoutPrior });
@@ -61,6 +76,7 @@ const examples: Example[] = tasks.map((task) => {
     rows: featureRows(hits, new Set(terms(query)), names),
     good: hits.map((h) => good.has(h.doc.package.toLowerCase())),
     coverage: hits.map((h) => h.coverage),
+    names: hits.map((h) => h.doc.package),
   };
 });
 
@@ -71,6 +87,7 @@ function metrics(model: LinearModel, set: Example[]): Record<string, { recall: n
       .filter(({ i }) => ex.coverage[i]! >= config.minRelevance)
       .sort((a, b) => b.s - a.s).slice(0, config.topK);
     const rank = order.findIndex(({ i }) => ex.good[i]);
+    if (rank < 0 && args.misses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.names[i]).join(", ")}`);
     const s = (out[ex.task.ecosystem] ??= { recall: 0, mrr: 0, n: 0 });
     s.n += 1;
     if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }

@@ -253,7 +253,7 @@ def write(path, rows):
             g.write(buf.getvalue().encode())
 
 
-def enrich(eco, kept, registry, upm, shared, other_registry):
+def enrich(eco, kept, registry, upm, shared, other_registry, dependents=True):
     other_df = collections.Counter()
     for r in other_registry.values():
         other_df.update(set(TOKEN.findall(clean(r["summary"] or "").lower())))
@@ -266,7 +266,7 @@ def enrich(eco, kept, registry, upm, shared, other_registry):
     mods, deps = collections.defaultdict(set), collections.defaultdict(set)
     if eco == "pypi":
         mods = python_imports(upm, shared)
-        for p in upm:
+        for p in (upm if dependents else ()):
             me = pos.get(pypi_norm(p["name"]))
             for req in p.get("requires_dist") or []:
                 m = re.match(r"[A-Za-z0-9._-]+", req)
@@ -286,6 +286,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--pypi", type=int, default=30000)
     ap.add_argument("--npm", type=int, default=45000)
+    ap.add_argument("--no-dependents", action="store_true", help="anchor text from summaries that mention a package only, not from its dependents'")
     a = ap.parse_args()
     upm = load_upm(a.shared)
     report = {}
@@ -294,7 +295,7 @@ def main():
     for eco, cands, rows, other, n in (("pypi", pypi_cands, pypi_rows, npm_rows, a.pypi), ("npm", npm_cands, npm_rows, pypi_rows, a.npm)):
         stats = collections.Counter()
         kept = finish(cands, n, stats)
-        enrich(eco, kept, rows, upm, a.shared, other)
+        enrich(eco, kept, rows, upm, a.shared, other, dependents=not a.no_dependents)
         tasks = paper_tasks(a.shared, kept, eco)
         for r in kept:
             r["tasks"] = " | ".join(tasks.get(r["name"].lower(), []))
