@@ -12,14 +12,14 @@
  *   npx tsx rag-index/scripts/debian-descriptions.ts [--mirror <url>] [--suite bookworm] [--from <Translation-en file>]
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import type { Ecosystem } from "../../src/packages/types.js";
 import { readSelection } from "../../src/rag/selection.js";
 import { projectRoot } from "../../src/util/paths.js";
-import { aptMirror, debianDescriptions, matchSelection } from "./debian.js";
+import { debianDescriptions, matchSelection } from "./debian.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +29,16 @@ const { values: args } = parseArgs({
   },
 });
 const root = projectRoot();
+
+/** The first `URIs:` of apt's deb822 sources: the mirror this machine installs from. */
+function aptMirror(): string {
+  const dir = "/etc/apt/sources.list.d";
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".sources"))) {
+    const m = /^URIs:\s*(\S+)/m.exec(readFileSync(path.join(dir, f), "utf8"));
+    if (m && !/security/.test(m[1]!)) return m[1]!;
+  }
+  throw new Error("no Debian mirror found in apt's sources; pass --mirror");
+}
 
 function translation(): string {
   if (args.from) return readFileSync(args.from, "utf8");

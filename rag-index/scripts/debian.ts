@@ -2,8 +2,6 @@
  * Reading Debian's Translation-en (the long package descriptions) and matching its Python and
  * Node library packages to the selection; `debian-descriptions.ts` is the command around it.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import type { Ecosystem } from "../../src/packages/types.js";
 import type { PackageEntry } from "../../src/rag/selection.js";
 
@@ -50,14 +48,4 @@ export function matchSelection(descriptions: ReadonlyMap<string, string>, ecosys
     if (name && !out.has(name)) out.set(name, text.replace(/\t/g, " "));
   }
   return out;
-}
-
-/** The first `URIs:` of apt's deb822 sources: the mirror this machine installs from. */
-export function aptMirror(): string {
-  const dir = "/etc/apt/sources.list.d";
-  for (const f of readdirSync(dir).filter((n) => n.endsWith(".sources"))) {
-    const m = /^URIs:\s*(\S+)/m.exec(readFileSync(path.join(dir, f), "utf8"));
-    if (m && !/security/.test(m[1]!)) return m[1]!;
-  }
-  throw new Error("no Debian mirror found in apt's sources; pass --mirror");
 }

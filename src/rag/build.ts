@@ -48,7 +48,7 @@ export function needsVectors(config: Pick<RagConfig, "mode">): boolean {
 
 function fingerprint(rows: IndexRow[], model: string | null, quantized: boolean): string {
   const h = createHash("sha256").update(`v3|${model ?? "-"}|${quantized}\n`);
-  for (const r of rows) h.update(`${r.ecosystem}\t${r.package}\t${r.statement}\t${r.imports}\t${r.keywords}\t${r.tags}\t${r.about}\t${r.readme}\t${r.questions}\t${r.popularity}\n`);
+  for (const r of rows) h.update(`${r.ecosystem}\t${r.package}\t${r.statement}\t${r.imports}\t${r.keywords}\t${r.tags}\t${r.about}\t${r.questions}\t${r.popularity}\n`);
   return h.digest("hex").slice(0, 32);
 }
 
@@ -121,7 +121,7 @@ async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
     }
     table ??= await db.createEmptyTable(config.table, packageSchema(embedder?.dims ?? 0), { mode: "overwrite" });
     const manifest: Manifest = {
-      version: 4,
+      version: 3,
       complete: false,
       fingerprint: fp,
       table: config.table,

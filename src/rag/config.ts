@@ -21,17 +21,17 @@ export const EmbedderConfigSchema = z.strictObject({
 });
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>;
 
-type FieldValues = { name: number; summary: number; imports: number; keywords: number; tags: number; about: number; readme: number; questions: number };
+type FieldValues = { name: number; summary: number; imports: number; keywords: number; tags: number; about: number; questions: number };
 const n = (v: number) => z.number().min(0).default(v);
 const fieldNumbers = (d: FieldValues) =>
   z
-    .strictObject({ name: n(d.name), summary: n(d.summary), imports: n(d.imports), keywords: n(d.keywords), tags: n(d.tags), about: n(d.about), readme: n(d.readme), questions: n(d.questions) })
+    .strictObject({ name: n(d.name), summary: n(d.summary), imports: n(d.imports), keywords: n(d.keywords), tags: n(d.tags), about: n(d.about), questions: n(d.questions) })
     .default(d);
 
 /** Field weights and BM25 parameters; the defaults were tuned on the dev split (docs/BENCHMARKS.md). */
 export const LexicalConfigSchema = z.strictObject({
-  weights: fieldNumbers({ name: 3, summary: 1, imports: 2, keywords: 2, tags: 1, about: 1, readme: 1, questions: 1 }),
-  b: fieldNumbers({ name: 0.5, summary: 0.75, imports: 0.5, keywords: 0.75, tags: 0.5, about: 0.75, readme: 0.75, questions: 0.75 }),
+  weights: fieldNumbers({ name: 3, summary: 1, imports: 2, keywords: 2, tags: 1, about: 1, questions: 1 }),
+  b: fieldNumbers({ name: 0.5, summary: 0.75, imports: 0.5, keywords: 0.75, tags: 0.5, about: 0.75, questions: 0.75 }),
   k1: z.number().positive().default(1.2),
   /** Weight of the popularity prior, added to the BM25F score divided by the query's IDF mass (0: off). */
   prior: z.number().min(0).default(0.3),

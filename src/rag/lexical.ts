@@ -9,7 +9,7 @@
 import type { Ecosystem } from "../packages/types.js";
 import { nameTerms, nameWords, terms, wordSplitter, words, type Splitter } from "./text.js";
 
-export const FIELDS = ["name", "summary", "imports", "keywords", "tags", "about", "readme", "questions"] as const;
+export const FIELDS = ["name", "summary", "imports", "keywords", "tags", "about", "questions"] as const;
 export type Field = (typeof FIELDS)[number];
 
 export interface LexicalDoc {
@@ -30,7 +30,7 @@ export function lexicalDoc(r: PackageText): LexicalDoc {
     ecosystem: r.ecosystem,
     statement: r.statement,
     popularity: r.popularity,
-    fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, tags: r.tags, about: r.about, readme: r.readme, questions: r.questions },
+    fields: { name: r.package, summary: r.summary, imports: r.imports, keywords: r.keywords, tags: r.tags, about: r.about, questions: r.questions },
   };
 }
 

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { MANIFEST_TABLE, openTableIfExists } from "./store.js";
 
 export const ManifestSchema = z.object({
-  /** 4: one row per package, lexical fields (`tags` and `about` since 3, `readme` since 4), vectors only when a vector mode is configured. */
-  version: z.literal(4),
+  /** 3: one row per package, lexical fields (`tags` and `about` since 3), vectors only when a vector mode is configured. */
+  version: z.literal(3),
   complete: z.boolean(),
   fingerprint: z.string(),
   table: z.string(),

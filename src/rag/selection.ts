@@ -34,8 +34,6 @@ export interface PackageEntry {
   tags: string;
   /** A longer description by a third party (Debian's, `readDebian`). */
   about: string;
-  /** The project's own long description, its README's prose (`readReadme`). */
-  readme: string;
   tasks: string[];
 }
 
@@ -49,7 +47,6 @@ export interface IndexRow {
   keywords: string;
   tags: string;
   about: string;
-  readme: string;
   /** Extra task questions from `rag-index build --generator`. */
   questions: string;
   popularity: number;
@@ -63,8 +60,6 @@ function identifiers(text: string): string {
 
 // Authors tag packages with up to dozens of keywords, some to be found for everything.
 const MAX_TAGS = 20;
-// Prose read from a README; env override only for measuring other lengths on the dev split.
-const README_CHARS = Number(process.env.SLOPGUARD_README_CHARS ?? 2000);
 
 /** name → text of a two-column side file (`<ecosystem>-<kind>.tsv.gz`); empty when the file is absent. */
 function readSideFile(dataDir: string, ecosystem: Ecosystem, kind: string, clean: (text: string) => string | undefined): Map<string, string> {
@@ -95,19 +90,10 @@ export function readDebian(dataDir: string, ecosystem: Ecosystem): Map<string, s
   return readSideFile(dataDir, ecosystem, "debian", (text) => sanitize(text, 800));
 }
 
-/**
- * The project's own long description, cut to its prose (`<ecosystem>-readme.tsv.gz`,
- * `rag-index/scripts/pypi-readmes.ts`), sanitised like a summary.
- */
-export function readReadme(dataDir: string, ecosystem: Ecosystem): Map<string, string> {
-  return readSideFile(dataDir, ecosystem, "readme", (text) => sanitize(text, README_CHARS));
-}
-
 export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEntry[] {
   const file = path.join(dataDir, `${ecosystem}.tsv.gz`);
   const tags = readTags(dataDir, ecosystem);
   const debian = readDebian(dataDir, ecosystem);
-  const readme = readReadme(dataDir, ecosystem);
   const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n");
   const header = lines[0]?.split("\t") ?? [];
   const body = lines.slice(1).filter((l) => l.length > 0);
@@ -126,7 +112,6 @@ export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEnt
       keywords,
       tags: tags.get(row.data.name) ?? "",
       about: debian.get(row.data.name) ?? "",
-      readme: readme.get(row.data.name) ?? "",
       tasks: row.data.tasks.split(" | ").flatMap((t) => sanitize(t, 300) ?? []),
     };
     return [entry];
@@ -168,7 +153,6 @@ export function indexRows(
         keywords: e.keywords,
         tags: e.tags,
         about: e.about,
-        readme: e.readme,
         questions,
         popularity: e.popularity,
       });

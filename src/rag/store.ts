@@ -12,7 +12,7 @@ import type { RagConfig } from "./config.js";
 export const MANIFEST_TABLE = "manifest";
 
 /** Text columns the lexical index reads (the vector column stays on disk). */
-export const TEXT_COLUMNS = ["package", "ecosystem", "statement", "summary", "imports", "keywords", "tags", "about", "readme", "questions", "popularity"];
+export const TEXT_COLUMNS = ["package", "ecosystem", "statement", "summary", "imports", "keywords", "tags", "about", "questions", "popularity"];
 
 export const StoredRowSchema = z.object({
   package: z.string().min(1).max(214),
@@ -23,7 +23,6 @@ export const StoredRowSchema = z.object({
   keywords: z.string(),
   tags: z.string(),
   about: z.string(),
-  readme: z.string(),
   questions: z.string(),
   popularity: z.number().min(0).max(1),
 });
@@ -40,7 +39,6 @@ export function packageSchema(dims: number): Schema {
     text("keywords"),
     text("tags"),
     text("about"),
-    text("readme"),
     text("questions"),
     new Field("popularity", new Float32(), false),
   ];

@@ -20,7 +20,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function doc(name: string, summary: string, popularity: number, extra: Partial<LexicalDoc["fields"]> = {}): LexicalDoc {
   return {
     package: name, ecosystem: "pypi", statement: `Package ${name} could answer questions about ${summary}.`, popularity,
-    fields: { name, summary, imports: "", keywords: "", tags: "", about: "", readme: "", questions: "", ...extra },
+    fields: { name, summary, imports: "", keywords: "", tags: "", about: "", questions: "", ...extra },
   };
 }
 
