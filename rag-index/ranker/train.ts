@@ -6,7 +6,8 @@
  * fitted on all of dev.
  *
  *   npx tsx rag-index/ranker/train.ts [--out rag-index/ranker/model.json] [--features a,b,…]
- *        [--l2 0.01] [--epochs 200] [--cv-only] [--lexical '{"weights":{"readme":0.5}}']
+ *        [--l2 0.01] [--epochs 200] [--cv-only] [--lexical '{"weights":{"about":0.5}}']
+ *        [--data <selection folder>] [--misses]
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
     drop: { type: "string", default: "" },
     "cv-only": { type: "boolean" },
     "min-relevance": { type: "string" },
-    /** Lexical parameters to measure instead of the defaults, as JSON (`{"weights":{"readme":0.5}}`). */
+    /** Lexical parameters to measure instead of the defaults, as JSON (`{"weights":{"about":0.5}}`). */
     lexical: { type: "string" },
     /** Print the dev tasks the first repeat's held-out folds miss, with what came first. */
     misses: { type: "boolean" },
