@@ -43,13 +43,15 @@ const { values: args } = parseArgs({
 });
 const root = projectRoot();
 const lexicalOverride = args.lexical ? (JSON.parse(args.lexical) as Record<string, Record<string, number>>) : {};
+const defaults = RagConfigSchema.parse({}).lexical;
+// RagConfigSchema validates the merged result (unknown fields and negative weights are refused).
 const config = RagConfigSchema.parse({
   ...(args["min-relevance"] ? { minRelevance: Number(args["min-relevance"]) } : {}),
   ...(args.data ? { dataDir: args.data } : {}),
   lexical: {
     ...lexicalOverride,
-    weights: { ...RagConfigSchema.parse({}).lexical.weights, ...lexicalOverride.weights },
-    b: { ...RagConfigSchema.parse({}).lexical.b, ...lexicalOverride.b },
+    weights: { ...defaults.weights, ...lexicalOverride.weights },
+    b: { ...defaults.b, ...lexicalOverride.b },
   },
 });
 const dropped = new Set(args.drop.split(",").filter(Boolean));
@@ -81,14 +83,14 @@ const examples: Example[] = tasks.map((task) => {
   };
 });
 
-function metrics(model: LinearModel, set: Example[]): Record<string, { recall: number; mrr: number; n: number }> {
+function metrics(model: LinearModel, set: Example[], printMisses = false): Record<string, { recall: number; mrr: number; n: number }> {
   const out: Record<string, { recall: number; mrr: number; n: number }> = {};
   for (const ex of set) {
     const order = ex.rows.map((r, i) => ({ i, s: linearScore(model, r) }))
       .filter(({ i }) => ex.coverage[i]! >= config.minRelevance)
       .sort((a, b) => b.s - a.s).slice(0, config.topK);
     const rank = order.findIndex(({ i }) => ex.good[i]);
-    if (rank < 0 && args.misses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.names[i]).join(", ")}`);
+    if (rank < 0 && printMisses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.names[i]).join(", ")}`);
     const s = (out[ex.task.ecosystem] ??= { recall: 0, mrr: 0, n: 0 });
     s.n += 1;
     if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }
@@ -104,7 +106,7 @@ const cv: Record<string, { recall: number; mrr: number; n: number }> = {};
 for (let r = 0; r < repeats; r++) {
   for (let k = 0; k < folds; k++) {
     const model = fitLinear(examples.filter((e) => fold(e.task, r) !== k), fitOpts);
-    for (const [eco, s] of Object.entries(metrics(model, examples.filter((e) => fold(e.task, r) === k)))) {
+    for (const [eco, s] of Object.entries(metrics(model, examples.filter((e) => fold(e.task, r) === k), args.misses && r === 0))) {
       const a = (cv[eco] ??= { recall: 0, mrr: 0, n: 0 });
       a.recall += s.recall; a.mrr += s.mrr; a.n += s.n;
     }
