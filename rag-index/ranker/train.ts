@@ -69,7 +69,7 @@ const { rows } = indexRows(path.resolve(root, config.dataDir));
 const docs: LexicalDoc[] = rows.map(lexicalDoc);
 const lexical = new LexicalIndex(docs, config.lexical);
 
-interface Example extends TrainingList { task: Task; coverage: number[]; names: string[] }
+interface Example extends TrainingList { task: Task; coverage: number[]; packages: string[] }
 const examples: Example[] = tasks.map((task) => {
   const query = normaliseQuery(task.prompt);
   const hits = firstStage(lexical, query, { ecosystem: task.ecosystem, limit: config.rerank.candidates, withoutPrior: config.rerank.withoutPrior });
@@ -79,7 +79,7 @@ const examples: Example[] = tasks.map((task) => {
     rows: featureRows(hits, new Set(terms(query)), names),
     good: hits.map((h) => good.has(h.doc.package.toLowerCase())),
     coverage: hits.map((h) => h.coverage),
-    names: hits.map((h) => h.doc.package),
+    packages: hits.map((h) => h.doc.package),
   };
 });
 
@@ -90,7 +90,7 @@ function metrics(model: LinearModel, set: Example[], printMisses = false): Recor
       .filter(({ i }) => ex.coverage[i]! >= config.minRelevance)
       .sort((a, b) => b.s - a.s).slice(0, config.topK);
     const rank = order.findIndex(({ i }) => ex.good[i]);
-    if (rank < 0 && printMisses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.names[i]).join(", ")}`);
+    if (rank < 0 && printMisses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.packages[i]).join(", ")}`);
     const s = (out[ex.task.ecosystem] ??= { recall: 0, mrr: 0, n: 0 });
     s.n += 1;
     if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }
