@@ -1,9 +1,11 @@
 /**
  * Words for the lexical index: NFKC, lower case, split on anything that is not a
- * letter or digit, English stop words out, Porter stems (`stemmer`, the classic
- * algorithm) so that "plots" meets "plotting" and "scraping" meets "scrape".
+ * letter or digit, English stop words out, British spellings made American ("visualise"
+ * → visualize, `spelling.ts`), Porter stems (`stemmer`, the classic algorithm) so that
+ * "plots" meets "plotting" and "scraping" meets "scrape".
  */
 import { stemmer } from "stemmer";
+import { american } from "./spelling.js";
 
 // Function words, and words every coding request or package summary carries, which
 // would otherwise match everything ("Generate Python code that …", "A library for …").
@@ -24,11 +26,11 @@ export function words(text: string): string[] {
 
 const stems = new Map<string, string>();
 
-/** Porter stem, cached: the index stems millions of words at build time. */
+/** Porter stem of the American spelling, cached: the index stems millions of words at build time. */
 export function stem(word: string): string {
   let s = stems.get(word);
   if (s === undefined) {
-    s = /^\p{N}+$/u.test(word) || word.length <= 3 ? word : stemmer(word);
+    s = /^\p{N}+$/u.test(word) || word.length <= 3 ? word : stemmer(american(word));
     if (stems.size < 500_000) stems.set(word, s);
   }
   return s;

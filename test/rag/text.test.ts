@@ -21,6 +21,19 @@ describe("terms", () => {
   it("keeps numbers and short words unstemmed, folds width and case", () => {
     expect(terms("HTTP/2 over ＴＬＳ 1.3")).toEqual(["http", "2", "tls", "1", "3"]);
   });
+
+  it("gives British and American spellings the same terms", () => {
+    const pairs = [
+      ["Visualise the data", "Visualize the data"], ["data visualisation", "data visualization"],
+      ["analyse and analysed", "analyze and analyzed"], ["normalising tokeniser", "normalizing tokenizer"],
+      ["colourful colours", "colorful colors"], ["centred in the centre", "centered in the center"],
+      ["licence dialogue", "license dialog"], ["grey favourite programme", "gray favorite program"],
+    ];
+    for (const [british, us] of pairs) expect(terms(british!)).toEqual(terms(us!));
+    // Words that only look like -ise or -our words keep apart from their neighbours.
+    expect(terms("rise raise noise four hour tour")).toEqual(["rise", "rais", "nois", "four", "hour", "tour"]);
+    expect(terms("promise")).toEqual(terms("promising"));
+  });
 });
 
 describe("wordSplitter", () => {
