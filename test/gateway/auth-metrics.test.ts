@@ -41,6 +41,9 @@ describe("auth", () => {
 
   it("leaves health, readiness and metrics open", async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    const health = await fetch(`${gw.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await body(health)).toEqual({ status: "ok" });
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(200);
     expect((await body(ready)).models).toEqual({ metered: true });

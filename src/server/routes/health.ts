@@ -17,12 +17,12 @@ export interface ReadinessCheck {
 }
 
 /**
- * /healthz: the process answers. /readyz: every model (and extra check) is loaded. /metrics: Prometheus,
+ * /healthz (and /health, the name other gateways and load balancers' defaults use): the process answers. /readyz: every model (and extra check) is loaded. /metrics: Prometheus,
  * unless `metrics` is false (served on a listener of its own, see `metricsApp`).
  */
 export function opsRouter(deps: { providers: ProviderRegistry; checks?: ReadinessCheck[]; isDraining?: () => boolean; metrics?: MetricsAccess | false }): Router {
   const router = Router();
-  router.get("/healthz", (_req, res) => {
+  router.get(["/healthz", "/health"], (_req, res) => {
     res.locals.route = "/healthz";
     res.json({ status: "ok" });
   });
