@@ -7,7 +7,7 @@
  *
  *   npx tsx rag-index/ranker/train.ts [--out rag-index/ranker/model.json] [--features a,b,…]
  *        [--l2 0.01] [--epochs 200] [--cv-only] [--lexical '{"weights":{"about":0.5}}']
- *        [--data <selection folder>] [--misses]
+ *        [--data <selection folder>] [--misses] [--no-supplement]
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     misses: { type: "boolean" },
     /** Package selection folder to train on (default: the config's, rag-index/data). */
     data: { type: "string" },
+    /** Fit without the dev-only supplement (tasks/*-dev.txt), still measuring on its held-out folds. */
+    "no-supplement": { type: "boolean" },
   },
 });
 const root = projectRoot();
@@ -60,10 +62,11 @@ for (const n of names) if (!(n in FEATURES)) throw new Error(`unknown feature ${
 const fitOpts: FitOptions = { l2: Number(args.l2), epochs: Number(args.epochs), learningRate: 0.05 };
 const folds = Number(args.folds);
 
-interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split: string }
+interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split: string; source?: "supplement" }
 const tasks = readFileSync(path.join(root, "rag-index/bench/tasks.jsonl"), "utf8").trim().split("\n")
   .map((l) => JSON.parse(l) as Task)
   .filter((t) => t.split === "dev" && t.answers.length > 0);
+const fitsOn = (t: Task): boolean => !(args["no-supplement"] && t.source === "supplement");
 
 const { rows } = indexRows(path.resolve(root, config.dataDir));
 const docs: LexicalDoc[] = rows.map(lexicalDoc);
@@ -91,7 +94,8 @@ function metrics(model: LinearModel, set: Example[], printMisses = false): Recor
       .sort((a, b) => b.s - a.s).slice(0, config.topK);
     const rank = order.findIndex(({ i }) => ex.good[i]);
     if (rank < 0 && printMisses) console.log(`miss ${ex.task.ecosystem}: ${ex.task.prompt} [${ex.task.answers.join(", ")}] → ${order.map(({ i }) => ex.packages[i]).join(", ")}`);
-    const s = (out[ex.task.ecosystem] ??= { recall: 0, mrr: 0, n: 0 });
+    // The supplement's figures apart, so that the main dev split's stay comparable with and without it.
+    const s = (out[`${ex.task.ecosystem}${ex.task.source === "supplement" ? " supplement" : ""}`] ??= { recall: 0, mrr: 0, n: 0 });
     s.n += 1;
     if (rank >= 0) { s.recall += 1; s.mrr += 1 / (rank + 1); }
   }
@@ -105,7 +109,7 @@ const fold = (t: Task, r: number): number => parseInt(createHash("sha1").update(
 const cv: Record<string, { recall: number; mrr: number; n: number }> = {};
 for (let r = 0; r < repeats; r++) {
   for (let k = 0; k < folds; k++) {
-    const model = fitLinear(examples.filter((e) => fold(e.task, r) !== k), fitOpts);
+    const model = fitLinear(examples.filter((e) => fold(e.task, r) !== k && fitsOn(e.task)), fitOpts);
     for (const [eco, s] of Object.entries(metrics(model, examples.filter((e) => fold(e.task, r) === k), args.misses && r === 0))) {
       const a = (cv[eco] ??= { recall: 0, mrr: 0, n: 0 });
       a.recall += s.recall; a.mrr += s.mrr; a.n += s.n;
@@ -116,13 +120,13 @@ const cvFigures = Object.fromEntries(Object.entries(cv).map(([eco, s]) => [eco, 
 console.log(`dev ${repeats}×${folds}-fold CV (threshold ${config.minRelevance}): ${Object.entries(cvFigures).map(([e, s]) => `${e} recall@5 ${s.recall5} MRR ${s.mrr}`).join(", ")}`);
 
 if (!args["cv-only"]) {
-  const fitted = fitLinear(examples, fitOpts);
+  const fitted = fitLinear(examples.filter((e) => fitsOn(e.task)), fitOpts);
   const model: RankerModel = {
     version: 1,
     features: names,
     ...fitted,
     trained: {
-      on: `rag-index/bench/tasks.jsonl, dev split (${tasks.length} tasks)`,
+      on: `rag-index/bench/tasks.jsonl, dev split (${tasks.filter(fitsOn).length} tasks, ${tasks.filter((t) => fitsOn(t) && t.source === "supplement").length} of them the supplement)`,
       candidates: config.rerank,
       lexical: config.lexical,
       fit: fitOpts,
