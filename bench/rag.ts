@@ -1,7 +1,8 @@
 /**
  * `npm run bench:rag`: retrieval quality on the task set (rag-index/bench/tasks.jsonl,
  * test split unless --split), with an ablation of every step of the lexical path;
- * the old labelled set as a second line; relevance-threshold behaviour on prompts that
+ * the old labelled set and other writers' prompts (the dev-only supplement, which the reranker is
+ * not fitted on) as further lines; relevance-threshold behaviour on prompts that
  * need no package; latency of the real retriever; index build time and size.
  *   --index <dir>    index to use (default data/index; built first if missing)
  *   --rebuild        time a fresh build of it
@@ -25,7 +26,7 @@ import { connectIndex, readRows } from "../src/rag/store.js";
 import type { RetrievalMode } from "../src/rag/types.js";
 import { projectRoot } from "../src/util/paths.js";
 
-interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split?: string; category?: string }
+interface Task { ecosystem: "pypi" | "npm"; prompt: string; answers: string[]; split?: string; category?: string; source?: string }
 type Search = (t: Task) => Promise<string[]> | string[];
 
 const { values: args } = parseArgs({
@@ -34,7 +35,9 @@ const { values: args } = parseArgs({
 const root = projectRoot();
 const readJsonl = (file: string): Task[] => readFileSync(path.join(root, file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Task);
 const all = readJsonl("rag-index/bench/tasks.jsonl");
-const tasks = all.filter((t) => t.answers.length > 0 && (args.split === "all" || t.split === args.split));
+// The dev-only supplement (other writers' prompts, never fitted on) is its own line, not part of a split.
+const supplement = all.filter((t) => t.source === "supplement");
+const tasks = all.filter((t) => t.answers.length > 0 && !t.source && (args.split === "all" || t.split === args.split));
 const noPackage = all.filter((t) => t.answers.length === 0);
 const old = readJsonl("rag-index/bench/labelled.jsonl");
 
@@ -74,7 +77,7 @@ table.close();
 db.close();
 const docs: LexicalDoc[] = rows.map(lexicalDoc);
 
-console.log(`tasks: ${tasks.length} (${args.split} split; pypi ${tasks.filter((t) => t.ecosystem === "pypi").length}, npm ${tasks.filter((t) => t.ecosystem === "npm").length}); no-package prompts ${noPackage.length}; old labelled set ${old.length}`);
+console.log(`tasks: ${tasks.length} (${args.split} split; pypi ${tasks.filter((t) => t.ecosystem === "pypi").length}, npm ${tasks.filter((t) => t.ecosystem === "npm").length}); no-package prompts ${noPackage.length}; old labelled set ${old.length}; other writers' prompts ${supplement.length}`);
 console.log(`index: ${manifest.rows} packages (${manifest.packages.pypi} PyPI + ${manifest.packages.npm} npm), vectors: ${manifest.dims || "none"}`);
 console.log(`build: ${manifest.buildSeconds ?? "?"} s (manifest${args.rebuild ? ", this run" : ""}), on disk ${f(sizeMiB, 1)} MiB`);
 
@@ -153,6 +156,7 @@ async function retrieverRows(variants: Variant[]): Promise<void> {
     if (v.mode === "fulltext") {
       console.log(`| ${v.label} (no threshold) | ${cells(await score(tasks, searchOf(i, 0)))} | | | 0/${noPackage.length} |`);
       console.log(`| ${v.label}, old labelled set (${old.length}) | ${cells(await score(old, searchOf(i)))} | | | |`);
+      console.log(`| ${v.label}, other writers' prompts (dev supplement, ${supplement.length}) | ${cells(await score(supplement, searchOf(i)))} | | | |`);
     }
   }
   const p50 = variants.map((_, i) => pct(ms[i]!, 50));
