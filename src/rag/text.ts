@@ -9,6 +9,8 @@ import { american } from "./spelling.js";
 
 // Function words, and words every coding request or package summary carries, which
 // would otherwise match everything ("Generate Python code that …", "A library for …").
+// The second group ("whenever", "inside", "every", "like", "want", "need", "instead") are words
+// of how people ask, which match packages named by them (`whenever`, `inside`, `like`).
 const STOP = new Set(
   `a an the and or but if of to for in on at by with from as into onto via per than then so such
   is are was were be been being am do does did done doing have has had having can could will would
@@ -16,7 +18,8 @@ const STOP = new Set(
   when where why how all any both each few more most other some no nor not only own same too very
   i me my we our you your he she they them their his her us also just about over under again
   further once up down out off above below between through during before after while because
-  until against`.split(/\s+/),
+  until against whenever inside within whether however every everything like want need let lets
+  instead lot lots bunch thing things something anything way ways able`.split(/\s+/),
 );
 
 /** Lower-cased words (letters and digits), in order, stop words kept. */

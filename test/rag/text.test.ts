@@ -22,6 +22,10 @@ describe("terms", () => {
     expect(terms("HTTP/2 over ＴＬＳ 1.3")).toEqual(["http", "2", "tls", "1", "3"]);
   });
 
+  it("drops the words of how people ask, which name packages of their own", () => {
+    expect(terms("Restart my script whenever I edit a file inside the project, like nodemon")).toEqual(["restart", "script", "edit", "file", "project", "nodemon"]);
+  });
+
   it("gives British and American spellings the same terms", () => {
     const pairs = [
       ["Visualise the data", "Visualize the data"], ["data visualisation", "data visualization"],
