@@ -17,8 +17,9 @@ export interface ReadinessCheck {
 }
 
 /**
- * /healthz (and /health, the name other gateways and load balancers' defaults use): the process answers. /readyz: every model (and extra check) is loaded. /metrics: Prometheus,
- * unless `metrics` is false (served on a listener of its own, see `metricsApp`).
+ * /healthz (and /health, the path other gateways and load balancers probe by default): the process
+ * answers. /readyz: every model (and extra check) is loaded. /metrics: Prometheus, unless `metrics`
+ * is false (served on a listener of its own, see `metricsApp`).
  */
 export function opsRouter(deps: { providers: ProviderRegistry; checks?: ReadinessCheck[]; isDraining?: () => boolean; metrics?: MetricsAccess | false }): Router {
   const router = Router();
