@@ -63,8 +63,9 @@ def main():
         sel = selection(eco)
         kept = dropped_prompts = near_duplicates = 0
         missing = set()
-        test_prompts = [(content_words(p), answer_set(a)) for _, p, a in ((x.strip() for x in l.split("|")) for l in lines(eco)) if split_of(p) == "test"]
-        for line, source in [(l, None) for l in lines(eco)] + [(l, "supplement") for l in lines(eco, "-dev")]:
+        main = lines(eco)
+        test_prompts = [(content_words(p), answer_set(a)) for _, p, a in ((x.strip() for x in l.split("|")) for l in main) if split_of(p) == "test"]
+        for line, source in [(l, None) for l in main] + [(l, "supplement") for l in lines(eco, "-dev")]:
             category, prompt, answers = (p.strip() for p in line.split("|"))
             if source and near_duplicate(content_words(prompt), answer_set(answers), test_prompts):
                 near_duplicates += 1
