@@ -34,6 +34,7 @@ export interface PackageEntry {
   tags: string;
   /** A longer description by a third party (Debian's, `readDebian`). */
   about: string;
+  /** Tasks the package answers: the paper's prompts, then tasks written for it (`readUses`). */
   tasks: string[];
 }
 
@@ -90,10 +91,28 @@ export function readDebian(dataDir: string, ecosystem: Ecosystem): Map<string, s
   return readSideFile(dataDir, ecosystem, "debian", (text) => sanitize(text, 800));
 }
 
+// A written task is a sentence a developer would type: a few words to a short paragraph.
+const MAX_TASK_CHARS = 160;
+export const TASK_SEPARATOR = " | ";
+
+/**
+ * Tasks people need the package for (`<ecosystem>-uses.tsv.gz`, `rag-index/scripts/written-tasks.ts`):
+ * " | "-separated, each sanitised like a summary. Document expansion for what a summary does not say
+ * ("OCR" for a package summarised as a Tesseract wrapper).
+ */
+export function readUses(dataDir: string, ecosystem: Ecosystem): Map<string, string[]> {
+  const joined = readSideFile(dataDir, ecosystem, "uses", (text) => {
+    const tasks = text.split(TASK_SEPARATOR).flatMap((t) => sanitize(t, MAX_TASK_CHARS) ?? []);
+    return tasks.length ? tasks.join(TASK_SEPARATOR) : undefined;
+  });
+  return new Map([...joined].map(([name, text]) => [name, text.split(TASK_SEPARATOR)]));
+}
+
 export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEntry[] {
   const file = path.join(dataDir, `${ecosystem}.tsv.gz`);
   const tags = readTags(dataDir, ecosystem);
   const debian = readDebian(dataDir, ecosystem);
+  const uses = readUses(dataDir, ecosystem);
   const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n");
   const header = lines[0]?.split("\t") ?? [];
   const body = lines.slice(1).filter((l) => l.length > 0);
@@ -112,7 +131,7 @@ export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEnt
       keywords,
       tags: tags.get(row.data.name) ?? "",
       about: debian.get(row.data.name) ?? "",
-      tasks: row.data.tasks.split(" | ").flatMap((t) => sanitize(t, 300) ?? []),
+      tasks: [...row.data.tasks.split(TASK_SEPARATOR).flatMap((t) => sanitize(t, 300) ?? []), ...(uses.get(row.data.name) ?? [])],
     };
     return [entry];
   });
