@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fixture slice for test/rag and test/mitigation: the 250 most popular packages of each
 ecosystem plus a few chosen for the tests (and their lexical fields, as shipped), with the
-side files (authors' tags, Debian descriptions) cut to the same packages.
+side files (authors' tags, Debian descriptions, written tasks) cut to the same packages.
 Usage: python3 rag-index/scripts/make_fixture.py (from the repo root)."""
 import gzip
 
@@ -16,7 +16,7 @@ for eco in ("pypi", "npm"):
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as g:
             g.write(("\n".join(keep) + "\n").encode())
     names = {l.split("\t", 1)[0] for l in keep[1:]}
-    for side in ("tags", "debian"):
+    for side in ("tags", "debian", "uses"):
         try:
             with gzip.open(f"rag-index/data/{eco}-{side}.tsv.gz", "rt", encoding="utf-8") as f:
                 rows = f.read().splitlines()

@@ -12,7 +12,7 @@ import type { RagConfig } from "./config.js";
 import { loadEmbedder, type Embedder } from "./embedder.js";
 import { withBuildLock } from "./lock.js";
 import { readManifest, writeManifest, type Manifest } from "./manifest.js";
-import { indexRows, type IndexRow } from "./selection.js";
+import { dataDigest, indexRows, type IndexRow } from "./selection.js";
 import { connectIndex, openTableIfExists, packageSchema } from "./store.js";
 
 export interface BuildProgress {
@@ -107,8 +107,11 @@ async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
   const db = await connectIndex(config);
   try {
     const previous = await readManifest(db);
+    const digest = dataDigest(config.dataDir);
     if (!opts.force && previous?.complete && previous.fingerprint === fp && previous.table === config.table) {
-      return { manifest: previous, skipped: true };
+      // Same rows from other files (or an index from before the digest was kept): record them as its own.
+      if (digest && previous.dataDigest !== digest) await writeManifest(db, { ...previous, dataDigest: digest });
+      return { manifest: { ...previous, ...(digest ? { dataDigest: digest } : {}) }, skipped: true };
     }
     const resume = !opts.force && previous && !previous.complete && previous.fingerprint === fp;
     let table = resume ? await openTableIfExists(db, config.table) : undefined;
@@ -134,6 +137,7 @@ async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
       quantized: config.embedder.quantized,
       annIndex: null,
       snapshotDate: snapshotDate(config.dataDir),
+      ...(digest ? { dataDigest: digest } : {}),
       generator: opts.generatorModel ?? null,
       startedAt: resume && previous ? previous.startedAt : new Date(started).toISOString(),
       finishedAt: null,

@@ -9,6 +9,7 @@ import { resolveRagPaths, type RagConfig } from "./config.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { progressPrinter } from "./progress.js";
 import { RagRetriever, type RetrieverDeps } from "./retriever.js";
+import { dataDigest } from "./selection.js";
 import { connectIndex } from "./store.js";
 
 export { RagConfigSchema, resolveRagPaths, type RagConfig } from "./config.js";
@@ -28,9 +29,18 @@ export function createRetriever(config: RagConfig, deps: RetrieverDeps = {}): Ra
   return new RagRetriever(resolveRagPaths(config, projectRoot()), deps);
 }
 
-/** Whether a manifest describes a complete index this config can search (vectors when its mode needs them). */
-export function indexServes(manifest: Manifest | undefined, config: Pick<RagConfig, "table" | "mode">): boolean {
-  return manifest?.complete === true && manifest.table === config.table && (!needsVectors(config) || manifest.dims > 0);
+/**
+ * Whether a manifest describes a complete index this config can search: vectors when its mode needs
+ * them, and, given the data folder, built from the data it holds now. An updated checkout ships new
+ * package data (written tasks, tags) and a ranker fitted on it; an index left from the old data would
+ * serve the old text silently. An index built with generated questions is kept: the model that wrote
+ * them may not be at hand to write them again.
+ */
+export function indexServes(manifest: Manifest | undefined, config: Pick<RagConfig, "table" | "mode"> & { dataDir?: string }): boolean {
+  if (manifest?.complete !== true || manifest.table !== config.table || (needsVectors(config) && manifest.dims === 0)) return false;
+  if (config.dataDir === undefined || manifest.generator !== null) return true;
+  const digest = dataDigest(config.dataDir);
+  return digest === undefined || manifest.dataDigest === digest;
 }
 
 export interface EnsureIndexResult {
@@ -39,11 +49,9 @@ export interface EnsureIndexResult {
 }
 
 /**
- * Builds the index when it is missing, half-built (resuming), of an older layout or without
- * the vectors the configured mode needs, and
- * leaves a complete one alone even if the data changed since: rebuilding is the
- * operator's call (`slopguard rag-index build`). Progress goes to stderr unless the caller
- * passes its own `onProgress`.
+ * Builds the index when it is missing, half-built (resuming), of an older layout, without the
+ * vectors the configured mode needs, or built from other data than the data folder holds now
+ * (`indexServes`). Progress goes to stderr unless the caller passes its own `onProgress`.
  */
 export async function ensureIndex(
   config: RagConfig,

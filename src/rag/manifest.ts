@@ -22,6 +22,8 @@ export const ManifestSchema = z.object({
   quantized: z.boolean(),
   annIndex: z.string().nullable(),
   snapshotDate: z.string(),
+  /** `dataDigest` of the data folder it was built from (absent in indexes built before it was kept). */
+  dataDigest: z.string().optional(),
   generator: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),

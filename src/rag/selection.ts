@@ -4,7 +4,8 @@
  * about Y." (the form the testbed model was trained on) and the fields the lexical index
  * searches. Every summary is sanitised again here: the data is someone else's words.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
@@ -106,6 +107,18 @@ export function readUses(dataDir: string, ecosystem: Ecosystem): Map<string, str
     return tasks.length ? tasks.join(TASK_SEPARATOR) : undefined;
   });
   return new Map([...joined].map(([name, text]) => [name, text.split(TASK_SEPARATOR)]));
+}
+
+/**
+ * A digest of the data files the index is built from (`*.tsv.gz` at the top of the folder), or
+ * undefined when the folder is absent. Cheap (a few MB hashed), so a gateway can tell at start
+ * whether its index was built from the data it ships (`indexServes`).
+ */
+export function dataDigest(dataDir: string): string | undefined {
+  if (!existsSync(dataDir)) return undefined;
+  const h = createHash("sha256");
+  for (const f of readdirSync(dataDir).filter((n) => n.endsWith(".tsv.gz")).sort()) h.update(`${f}\n`).update(readFileSync(path.join(dataDir, f)));
+  return h.digest("hex").slice(0, 32);
 }
 
 export function readSelection(dataDir: string, ecosystem: Ecosystem): PackageEntry[] {

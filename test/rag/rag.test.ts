@@ -3,7 +3,7 @@
  * LanceDB on disk, an interrupted build that resumes, two builders at once, retrieval
  * with the relevance threshold, and a vector/hybrid index with the shipped embedder.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
@@ -84,6 +84,35 @@ describe("index build", () => {
     await r.whenReady();
     expect(r.size()).toBe(res.manifest.rows);
     await r.close();
+  });
+
+  it("ensureIndex rebuilds an index built from other data than the folder holds now (a checkout that brought a side file)", async () => {
+    const data = path.join(tmp, "data-changed");
+    cpSync(fixtureData, data, { recursive: true });
+    rmSync(path.join(data, "npm-uses.tsv.gz"));
+    const cfg = RagConfigSchema.parse({ indexUri: path.join(tmp, "changed"), dataDir: data });
+    const quiet = { onProgress: () => undefined };
+    const first = await ensureIndex(cfg, quiet);
+    expect(first.built).toBe(true);
+    expect(indexServes(first.manifest, cfg)).toBe(true);
+
+    cpSync(path.join(fixtureData, "npm-uses.tsv.gz"), path.join(data, "npm-uses.tsv.gz"));
+    expect(indexServes(first.manifest, cfg)).toBe(false);
+    // Built with generated questions: kept, the model that wrote them may be gone.
+    expect(indexServes({ ...first.manifest, generator: "some-model" }, cfg)).toBe(true);
+    const second = await ensureIndex(cfg, quiet);
+    expect(second.built).toBe(true);
+    expect(second.manifest.dataDigest).not.toBe(first.manifest.dataDigest);
+    expect((await ensureIndex(cfg, quiet)).built).toBe(false);
+
+    // An index from before the digest was kept, same rows: not rebuilt, the digest is recorded.
+    const { dataDigest, ...older } = second.manifest;
+    const db = await lancedb.connect(cfg.indexUri);
+    (await db.createTable("manifest", [{ json: JSON.stringify(older) }], { mode: "overwrite" })).close();
+    db.close();
+    const third = await ensureIndex(cfg, quiet);
+    expect(third).toMatchObject({ built: false, manifest: { dataDigest } });
+    expect((await ensureIndex(cfg, quiet)).built).toBe(false);
   });
 });
 
