@@ -8,8 +8,9 @@
  *   make_task_set.py's rule for the dev supplement: content words with Jaccard ≥ 0.5, or ≥ 0.25 when
  *   the prompt's answers hold the package.
  */
+import { TASK_SEPARATOR } from "../../src/rag/selection.js";
 
-export const MAX_TASKS = 3;
+const MAX_TASKS = 3;
 const MIN_WORDS = 4;
 const MAX_WORDS = 30;
 
@@ -93,6 +94,6 @@ export function checkWritten(lines: readonly string[], known: ReadonlyMap<string
 
 /** The side file's text, in the selection's order (most popular first). */
 export function usesTsv(uses: ReadonlyMap<string, string[]>, order: readonly string[]): string {
-  const rows = order.filter((n) => uses.has(n)).map((n) => `${n}\t${uses.get(n)!.join(" | ")}`);
+  const rows = order.filter((n) => uses.has(n)).map((n) => `${n}\t${uses.get(n)!.join(TASK_SEPARATOR)}`);
   return `name\ttasks\n${rows.join("\n")}\n`;
 }

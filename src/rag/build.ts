@@ -110,8 +110,10 @@ async function buildLocked(opts: BuildOptions): Promise<BuildResult> {
     const digest = dataDigest(config.dataDir);
     if (!opts.force && previous?.complete && previous.fingerprint === fp && previous.table === config.table) {
       // Same rows from other files (or an index from before the digest was kept): record them as its own.
-      if (digest && previous.dataDigest !== digest) await writeManifest(db, { ...previous, dataDigest: digest });
-      return { manifest: { ...previous, ...(digest ? { dataDigest: digest } : {}) }, skipped: true };
+      if (!digest || previous.dataDigest === digest) return { manifest: previous, skipped: true };
+      const manifest = { ...previous, dataDigest: digest };
+      await writeManifest(db, manifest);
+      return { manifest, skipped: true };
     }
     const resume = !opts.force && previous && !previous.complete && previous.fingerprint === fp;
     let table = resume ? await openTableIfExists(db, config.table) : undefined;

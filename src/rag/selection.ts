@@ -63,11 +63,11 @@ function identifiers(text: string): string {
 // Authors tag packages with up to dozens of keywords, some to be found for everything.
 const MAX_TAGS = 20;
 
-/** name → text of a two-column side file (`<ecosystem>-<kind>.tsv.gz`); empty when the file is absent. */
-function readSideFile(dataDir: string, ecosystem: Ecosystem, kind: string, clean: (text: string) => string | undefined): Map<string, string> {
+/** name → cleaned text of a two-column side file (`<ecosystem>-<kind>.tsv.gz`); empty when the file is absent. */
+function readSideFile<T>(dataDir: string, ecosystem: Ecosystem, kind: string, clean: (text: string) => T | undefined): Map<string, T> {
   const file = path.join(dataDir, `${ecosystem}-${kind}.tsv.gz`);
   if (!existsSync(file)) return new Map();
-  const out = new Map<string, string>();
+  const out = new Map<string, T>();
   for (const line of gunzipSync(readFileSync(file)).toString("utf8").split("\n").slice(1)) {
     const [name, text] = line.split("\t");
     const cleaned = name && text && !isPromptLike(text) ? clean(text) : undefined;
@@ -102,11 +102,10 @@ export const TASK_SEPARATOR = " | ";
  * ("OCR" for a package summarised as a Tesseract wrapper).
  */
 export function readUses(dataDir: string, ecosystem: Ecosystem): Map<string, string[]> {
-  const joined = readSideFile(dataDir, ecosystem, "uses", (text) => {
+  return readSideFile(dataDir, ecosystem, "uses", (text) => {
     const tasks = text.split(TASK_SEPARATOR).flatMap((t) => sanitize(t, MAX_TASK_CHARS) ?? []);
-    return tasks.length ? tasks.join(TASK_SEPARATOR) : undefined;
+    return tasks.length ? tasks : undefined;
   });
-  return new Map([...joined].map(([name, text]) => [name, text.split(TASK_SEPARATOR)]));
 }
 
 /**
